@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# Synapse Fleet lab: a real Synapse 1.160 worker deployment on local Docker.
+# Usage: lab/lab.sh build | up [workers|single] | down | status | selftest [args] | env
+set -euo pipefail
+
+LAB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE="$LAB/.state"
+CONFIG="$STATE/config"
+PROJECT=fleetlab
+SERVER_NAME=fleet.test
+COMPOSE_BASE="$LAB/docker-compose.yml"
+COMPOSE_WORKERS="$LAB/docker-compose.workers.yml"
+HTTP_SERVICES_WORKERS=(synapse synapse-worker-generic synapse-worker-media)
+
+log() { echo "[lab] $*" >&2; }
+die() { echo "[lab] error: $*" >&2; exit 1; }
+
+lock() {
+  exec 9>/var/tmp/fleetlab-lab.lock
+  flock -w 600 9 || die "another lab.sh is running"
+}
+
+randhex() { od -An -tx1 -N"${1:-16}" /dev/urandom | tr -d ' \n'; }
+
+compose() {
+  local mode="$1"; shift
+  local files=(-f "$COMPOSE_BASE")
+  [[ "$mode" == workers ]] && files+=(-f "$COMPOSE_WORKERS")
+  docker-compose -p "$PROJECT" --project-directory "$LAB" "${files[@]}" "$@"
+}
+
+current_mode() { cat "$STATE/mode" 2>/dev/null || echo workers; }
+
+load_env() {
+  # shellcheck disable=SC1091
+  [[ -f "$STATE/secrets.env" ]] && . "$STATE/secrets.env"
+  export POSTGRES_PASSWORD="${POSTGRES_PASSWORD:-unset}" REDIS_PASSWORD="${REDIS_PASSWORD:-unset}"
+  export LAB_IMAGE; LAB_IMAGE="$(bash "$LAB/image/build.sh" --tag)"
+  export FLEETLAB_MODE="${1:-$(current_mode)}"
+}
+
+ensure_image() { bash "$LAB/image/build.sh"; }
+
+# ---------------------------------------------------------------- state ----
+
+ensure_secrets() {
+  mkdir -p "$STATE" "$CONFIG/workers" "$CONFIG/prometheus"
+  if [[ ! -f "$STATE/secrets.env" ]]; then
+    umask 077
+    printf 'POSTGRES_PASSWORD=%s\nREDIS_PASSWORD=%s\n' "$(randhex 16)" "$(randhex 16)" >"$STATE/secrets.env.tmp"
+    mv "$STATE/secrets.env.tmp" "$STATE/secrets.env"
+    umask 022
+    log "generated PostgreSQL and Redis passwords ($STATE/secrets.env)"
+  fi
+  if [[ ! -f "$STATE/synapse-secrets.yaml" ]]; then
+    log "synapse --generate-config (signing key + secrets)"
+    local gen="$STATE/generate"
+    rm -rf "$gen"; mkdir -p "$gen"
+    docker run --rm -v "$gen:/gen" -w /gen "$LAB_IMAGE" \
+      python3 -m synapse.app.homeserver --server-name "$SERVER_NAME" \
+      --config-path /gen/homeserver.yaml --generate-config --report-stats=no >/dev/null
+    grep -E '^(registration_shared_secret|macaroon_secret_key|form_secret):' "$gen/homeserver.yaml" \
+      >"$STATE/synapse-secrets.yaml.tmp"
+    [[ $(wc -l <"$STATE/synapse-secrets.yaml.tmp") == 3 ]] || die "unexpected --generate-config output"
+    cp "$gen/$SERVER_NAME.signing.key" "$CONFIG/$SERVER_NAME.signing.key"
+    chmod 640 "$CONFIG/$SERVER_NAME.signing.key"
+    mv "$STATE/synapse-secrets.yaml.tmp" "$STATE/synapse-secrets.yaml"
+    rm -rf "$gen"
+  fi
+}
+
+write_file() { # write_file PATH  (content on stdin), atomically
+  local tmp="$1.tmp.$$"
+  cat >"$tmp"; chmod 644 "$tmp"; mv "$tmp" "$1"
+}
+
+write_log_config() {
+  [[ -f "$CONFIG/log.config" ]] && return 0
+  write_file "$CONFIG/log.config" <<'EOF'
+# Synapse logging for the lab: everything to the console (stdout) at INFO.
+# Used by main (log_config) and every worker (worker_log_config).
+version: 1
+formatters:
+  precise:
+    format: '%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s'
+handlers:
+  console:
+    class: logging.StreamHandler
+    formatter: precise
+    stream: ext://sys.stdout
+loggers:
+  synapse.storage.SQL:
+    level: INFO
+root:
+  level: INFO
+  handlers: [console]
+disable_existing_loggers: false
+EOF
+}
+
+write_workers() {
+  [[ -f "$CONFIG/workers/generic_worker1.yaml" ]] || write_file "$CONFIG/workers/generic_worker1.yaml" <<'EOF'
+# Generic worker: client + federation APIs; stream writer for typing,
+# to_device, account_data, receipts and presence (see homeserver.yaml).
+worker_app: synapse.app.generic_worker
+worker_name: generic_worker1
+worker_log_config: /data/log.config
+
+worker_listeners:
+  - type: http
+    port: 8009
+    bind_addresses: ['0.0.0.0']
+    x_forwarded: true
+    resources:
+      - names: [client, federation]
+  # HTTP replication: needed because this worker is a stream writer
+  - type: http
+    port: 9094
+    bind_addresses: ['0.0.0.0']
+    resources:
+      - names: [replication]
+  - type: metrics
+    port: 9001
+    bind_addresses: ['0.0.0.0']
+EOF
+  [[ -f "$CONFIG/workers/media_worker.yaml" ]] || write_file "$CONFIG/workers/media_worker.yaml" <<'EOF'
+# Media repository worker. It also runs the media background jobs
+# (media_instance_running_background_jobs in homeserver.yaml).
+worker_app: synapse.app.generic_worker
+worker_name: media_worker
+worker_log_config: /data/log.config
+
+# Without this the worker answers /health but uploads return 404.
+enable_media_repo: true
+
+worker_listeners:
+  - type: http
+    port: 8010
+    bind_addresses: ['0.0.0.0']
+    x_forwarded: true
+    resources:
+      - names: [media, client]
+  - type: metrics
+    port: 9002
+    bind_addresses: ['0.0.0.0']
+EOF
+  [[ -f "$CONFIG/workers/federation_sender1.yaml" ]] || write_file "$CONFIG/workers/federation_sender1.yaml" <<'EOF'
+# Federation sender: no HTTP listener, metrics only.
+# Listed in federation_sender_instances in homeserver.yaml.
+worker_app: synapse.app.generic_worker
+worker_name: federation_sender1
+worker_log_config: /data/log.config
+
+worker_listeners:
+  - type: metrics
+    port: 9003
+    bind_addresses: ['0.0.0.0']
+EOF
+}
+
+write_homeserver() { # write_homeserver MODE
+  local mode="$1" secrets
+  secrets="$(cat "$STATE/synapse-secrets.yaml")"
+  {
+    cat <<EOF
+# Synapse Fleet lab - homeserver.yaml (written by lab/lab.sh for mode: $mode)
+# Shared by main and every worker (workers add /data/workers/<name>.yaml).
+# Secrets below come from \`synapse --generate-config\` and are kept across rewrites.
+# The dashboard may edit this file; keep comments when doing so.
+
+server_name: "$SERVER_NAME"
+public_baseurl: "http://localhost:8008/"
+pid_file: /data/homeserver.pid
+signing_key_path: "/data/$SERVER_NAME.signing.key"
+media_store_path: /data/media_store
+log_config: "/data/log.config"
+report_stats: false
+# no federation key notary in the lab
+trusted_key_servers: []
+suppress_key_server_warning: true
+
+listeners:
+  # client + federation APIs (published on the host as :8008)
+  - port: 8008
+    type: http
+    tls: false
+    x_forwarded: true
+    bind_addresses: ['0.0.0.0']
+    resources:
+      - names: [client, federation]
+        compress: false
+EOF
+    if [[ "$mode" == workers ]]; then cat <<'EOF'
+  # HTTP replication for the workers (instance_map.main)
+  - port: 9093
+    type: http
+    bind_addresses: ['0.0.0.0']
+    resources:
+      - names: [replication]
+EOF
+    fi
+    cat <<EOF
+  # Prometheus metrics (scraped by the prometheus service)
+  - port: 9000
+    type: metrics
+    bind_addresses: ['0.0.0.0']
+
+enable_metrics: true
+
+database:
+  name: psycopg2
+  args:
+    user: synapse
+    password: "$POSTGRES_PASSWORD"
+    database: synapse
+    host: postgres
+    port: 5432
+    cp_min: 1
+    cp_max: 5
+
+# Redis carries replication between main and the workers.
+redis:
+  enabled: true
+  host: redis
+  port: 6379
+  password: "$REDIS_PASSWORD"
+
+enable_registration: false
+$secrets
+
+# Generous rate limits: the lab's tests log in and register repeatedly.
+rc_login:
+  address: {per_second: 1000, burst_count: 10000}
+  account: {per_second: 1000, burst_count: 10000}
+  failed_attempts: {per_second: 1000, burst_count: 10000}
+rc_registration: {per_second: 1000, burst_count: 10000}
+rc_message: {per_second: 1000, burst_count: 10000}
+rc_joins:
+  local: {per_second: 1000, burst_count: 10000}
+  remote: {per_second: 1000, burst_count: 10000}
+rc_invites:
+  per_room: {per_second: 1000, burst_count: 10000}
+  per_user: {per_second: 1000, burst_count: 10000}
+EOF
+    if [[ "$mode" == workers ]]; then cat <<'EOF'
+
+# ---- workers ----
+# Host names are the compose service names.
+instance_map:
+  main:
+    host: synapse
+    port: 9093
+  generic_worker1:
+    host: synapse-worker-generic
+    port: 9094
+
+# Streams not listed stay on main (never write `main` here).
+stream_writers:
+  typing: [generic_worker1]
+  to_device: [generic_worker1]
+  account_data: [generic_worker1]
+  receipts: [generic_worker1]
+  presence: [generic_worker1]
+
+federation_sender_instances:
+  - federation_sender1
+
+# Media is served by media_worker (workers/media_worker.yaml).
+enable_media_repo: false
+media_instance_running_background_jobs: media_worker
+EOF
+    else cat <<'EOF'
+
+# ---- single process ----
+# Main serves client, federation and media itself.
+enable_media_repo: true
+EOF
+    fi
+  } | write_file "$CONFIG/homeserver.yaml"
+}
+
+write_prometheus() { # write_prometheus MODE
+  local mode="$1"
+  write_file "$CONFIG/prometheus/prometheus.yml" <<'EOF'
+# Prometheus for the lab. Targets come from synapse-targets.json (file_sd),
+# which lists every Synapse metrics listener, labelled job/worker.
+global:
+  scrape_interval: 5s
+  scrape_timeout: 4s
+  evaluation_interval: 15s
+
+scrape_configs:
+  - job_name: synapse
+    metrics_path: /_synapse/metrics
+    file_sd_configs:
+      - files: ['/etc/prometheus/fleetlab/synapse-targets.json']
+        refresh_interval: 5s
+EOF
+  {
+    echo '['
+    echo '  {"targets": ["synapse:9000"], "labels": {"job": "synapse", "worker": "main"}}'
+    if [[ "$mode" == workers ]]; then
+      echo ' ,{"targets": ["synapse-worker-generic:9001"], "labels": {"job": "synapse", "worker": "generic_worker1"}}'
+      echo ' ,{"targets": ["synapse-worker-media:9002"], "labels": {"job": "synapse", "worker": "media_worker"}}'
+      echo ' ,{"targets": ["synapse-worker-federation-sender:9003"], "labels": {"job": "synapse", "worker": "federation_sender1"}}'
+    fi
+    echo ']'
+  } | write_file "$CONFIG/prometheus/synapse-targets.json"
+}
+
+# ------------------------------------------------------------- commands ----
+
+wait_healthy() { # wait_healthy MODE
+  local mode="$1" deadline=$(( $(date +%s) + 180 )) names=() n s all
+  if [[ "$mode" == workers ]]; then names=("${HTTP_SERVICES_WORKERS[@]}" postgres); else names=(synapse postgres); fi
+  while :; do
+    all=1
+    for n in "${names[@]}"; do
+      s="$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "${PROJECT}_${n}_1" 2>/dev/null || echo missing)"
+      [[ "$s" == healthy ]] || { all=0; break; }
+    done
+    (( all )) && return 0
+    (( $(date +%s) < deadline )) || { log "timed out waiting for $n ($s)"; return 1; }
+    sleep 1
+  done
+}
+
+cmd_up() {
+  local mode="${1:-workers}" prev changed=0 t0
+  [[ "$mode" == workers || "$mode" == single ]] || die "mode must be workers or single"
+  t0=$(date +%s)
+  ensure_image
+  load_env "$mode"
+  ensure_secrets
+  load_env "$mode"
+  prev="$(cat "$STATE/mode" 2>/dev/null || true)"
+  write_log_config
+  write_workers
+  if [[ "$prev" != "$mode" || ! -f "$CONFIG/homeserver.yaml" ]]; then
+    log "writing config for mode '$mode'${prev:+ (was '$prev')}"
+    write_homeserver "$mode"
+    write_prometheus "$mode"
+    echo "$mode" >"$STATE/mode"
+    changed=1
+  fi
+  local args=(up -d)
+  # Remove the other mode's containers only when switching modes, so that
+  # containers added to the project later are left alone on a plain re-run.
+  (( changed )) && [[ -n "$prev" ]] && args+=(--remove-orphans)
+  compose "$mode" "${args[@]}"
+  wait_healthy "$mode" || { cmd_status; die "lab not healthy"; }
+  log "lab up in mode '$mode' ($(( $(date +%s) - t0 ))s)"
+  cmd_status
+}
+
+cmd_down() {
+  load_env
+  compose workers down -v --remove-orphans -t 10 || true
+  rm -rf "$STATE"
+  log "lab removed"
+}
+
+cmd_status() {
+  docker ps -a --filter "label=com.docker.compose.project=$PROJECT" \
+    --format 'table {{.Names}}\t{{.Status}}\t{{.Ports}}' | sort
+  [[ -f "$STATE/mode" ]] && echo "mode: $(cat "$STATE/mode")"
+  return 0
+}
+
+cmd_env() {
+  [[ -f "$STATE/secrets.env" ]] || die "no lab state; run: lab/lab.sh up"
+  # shellcheck disable=SC1091
+  . "$STATE/secrets.env"
+  cat <<EOF
+SYNAPSE_CONFIG_DIR=$CONFIG
+FLEET_PROMETHEUS_URL=http://localhost:9090
+FLEET_TEST_DATABASE_URL=postgres://synapse:$POSTGRES_PASSWORD@127.0.0.1:55432/fleet
+FLEET_LAB_COMPOSE_PROJECT=$PROJECT
+FLEET_LAB_MODE=$(current_mode)
+FLEET_LAB_SERVER_NAME=$SERVER_NAME
+FLEET_LAB_SYNAPSE_URL=http://localhost:8008
+EOF
+}
+
+cmd_selftest() {
+  node "$LAB/selftest.mjs" "$@"
+}
+
+cmd_check_redis() { # edge cases of the lab's txredisapi, against the lab's Redis
+  load_env
+  docker run --rm --network "${PROJECT}_default" -e REDIS_PASSWORD \
+    -e PYTHONPATH=/opt/fleetlab/python -v "$LAB/txredisapi:/opt/fleetlab/python:ro" \
+    -v "$LAB/tests:/lab/tests:ro" "$LAB_IMAGE" python3 /lab/tests/txredisapi_check.py
+}
+
+main() {
+  local cmd="${1:-}"; shift || true
+  case "$cmd" in
+    build) lock; ensure_image ;;
+    up) lock; cmd_up "$@" ;;
+    down) lock; cmd_down ;;
+    status) cmd_status ;;
+    selftest) cmd_selftest "$@" ;;
+    env) cmd_env ;;
+    check-redis) cmd_check_redis ;;
+    *) echo "usage: $0 build | up [workers|single] | down | status | selftest | env | check-redis" >&2; exit 2 ;;
+  esac
+}
+main "$@"

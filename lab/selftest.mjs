@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+// Self-test of the running lab (no dependencies; Node 20+).
+//   node lab/selftest.mjs [--mode workers|single] [--config DIR]
+// Prints one line per check and a final "N passed, N failed"; exits 1 on failure.
+import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const argValue = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const configDir = argValue('--config') ?? process.env.SYNAPSE_CONFIG_DIR ?? join(here, '.state', 'config');
+const SERVER = 'fleet.test';
+const MAIN = 'http://localhost:8008';
+const PROM = process.env.FLEET_PROMETHEUS_URL ?? 'http://localhost:9090';
+
+let passed = 0;
+let failed = 0;
+const t0 = Date.now();
+
+function line(ok, name, detail) {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` - ${detail}` : ''}`);
+}
+
+async function check(name, fn) {
+  try {
+    const detail = await fn();
+    line(true, name, detail);
+    return true;
+  } catch (err) {
+    line(false, name, err?.message ?? String(err));
+    return false;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function http(base, path, { method = 'GET', token, json, body, headers = {}, timeout = 15000 } = {}) {
+  const h = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  let payload = body;
+  if (json !== undefined) {
+    h['content-type'] = 'application/json';
+    payload = JSON.stringify(json);
+  }
+  const res = await fetch(base + path, { method, headers: h, body: payload, signal: AbortSignal.timeout(timeout) });
+  return res;
+}
+
+async function api(base, path, opts = {}) {
+  const res = await http(base, path, opts);
+  const text = await res.text();
+  let data;
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = { raw: text };
+  }
+  if (!res.ok) throw new Error(`${opts.method ?? 'GET'} ${base}${path} -> ${res.status} ${text.slice(0, 200)}`);
+  return data;
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+// ---------------------------------------------------------------- config --
+let homeserver = '';
+try {
+  homeserver = readFileSync(join(configDir, 'homeserver.yaml'), 'utf8');
+} catch (err) {
+  console.log(`FAIL read ${configDir}/homeserver.yaml - ${err.message}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const mode = argValue('--mode') ?? (/^instance_map:/m.test(homeserver) ? 'workers' : 'single');
+const secretMatch = homeserver.match(/^registration_shared_secret:\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+))/m);
+const sharedSecret = secretMatch ? (secretMatch[1] !== undefined ? JSON.parse(`"${secretMatch[1]}"`) : secretMatch[2] ?? secretMatch[3]) : undefined;
+
+const GENERIC = mode === 'workers' ? 'http://localhost:8009' : MAIN;
+const MEDIA = mode === 'workers' ? 'http://localhost:8010' : MAIN;
+const processes =
+  mode === 'workers'
+    ? [
+        ['main', MAIN],
+        ['generic_worker1', GENERIC],
+        ['media_worker', MEDIA],
+      ]
+    : [['main', MAIN]];
+const metricsWorkers = mode === 'workers' ? ['main', 'generic_worker1', 'media_worker', 'federation_sender1'] : ['main'];
+
+console.log(`# lab selftest, mode ${mode}, config ${configDir}`);
+
+// ---------------------------------------------------------------- health --
+for (const [name, base] of processes) {
+  await check(`health ${name} (${base}/health)`, async () => {
+    const res = await http(base, '/health');
+    const text = await res.text();
+    assert(res.status === 200, `status ${res.status}`);
+    return text.trim();
+  });
+}
+
+// ---------------------------------------------------------- registration --
+async function register(localpart, password) {
+  const { nonce } = await api(MAIN, '/_synapse/admin/v1/register');
+  const mac = createHmac('sha1', sharedSecret)
+    .update(`${nonce}\0${localpart}\0${password}\0notadmin`)
+    .digest('hex');
+  return api(MAIN, '/_synapse/admin/v1/register', {
+    method: 'POST',
+    json: { nonce, username: localpart, password, admin: false, mac },
+  });
+}
+
+const suffix = randomBytes(4).toString('hex');
+const users = {
+  a: { localpart: `selftest_a_${suffix}`, password: randomBytes(12).toString('hex') },
+  b: { localpart: `selftest_b_${suffix}`, password: randomBytes(12).toString('hex') },
+};
+for (const u of Object.values(users)) u.userId = `@${u.localpart}:${SERVER}`;
+
+const registered = await check('register two users (shared-secret admin API on main)', async () => {
+  assert(sharedSecret, 'registration_shared_secret not found in homeserver.yaml');
+  for (const u of Object.values(users)) {
+    const r = await register(u.localpart, u.password);
+    assert(r.user_id === u.userId, `unexpected user_id ${r.user_id}`);
+    u.token = r.access_token;
+  }
+  return `${users.a.userId}, ${users.b.userId}`;
+});
+
+// ------------------------------------------------------- login / whoami ---
+let loggedIn = false;
+if (registered) {
+  loggedIn = await check(`login + whoami through ${mode === 'workers' ? 'generic worker' : 'main'} (${GENERIC})`, async () => {
+    const r = await api(GENERIC, '/_matrix/client/v3/login', {
+      method: 'POST',
+      json: {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: users.a.localpart },
+        password: users.a.password,
+        initial_device_display_name: 'lab selftest',
+      },
+    });
+    assert(r.access_token, 'no access_token');
+    users.a.token = r.access_token;
+    const who = await api(GENERIC, '/_matrix/client/v3/account/whoami', { token: users.a.token });
+    assert(who.user_id === users.a.userId, `whoami says ${who.user_id}`);
+    return `${who.user_id} device ${who.device_id}`;
+  });
+}
+
+// ------------------------------------------------ typing over replication --
+if (loggedIn) {
+  const label =
+    mode === 'workers'
+      ? 'typing via generic worker (stream writer) seen in /sync on main (Redis replication)'
+      : 'typing seen in /sync on main';
+  await check(label, async () => {
+    const { room_id: roomId } = await api(GENERIC, '/_matrix/client/v3/createRoom', {
+      method: 'POST',
+      token: users.a.token,
+      json: { preset: 'private_chat', name: `selftest ${suffix}` },
+    });
+    const enc = encodeURIComponent;
+    await api(GENERIC, `/_matrix/client/v3/rooms/${enc(roomId)}/invite`, {
+      method: 'POST',
+      token: users.a.token,
+      json: { user_id: users.b.userId },
+    });
+    await api(GENERIC, `/_matrix/client/v3/join/${enc(roomId)}`, { method: 'POST', token: users.b.token, json: {} });
+
+    // B's initial sync on main (filter varied per request to dodge the sync cache)
+    let n = 0;
+    const filter = () => enc(JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 1 + (n++ % 50) } } }));
+    const first = await api(MAIN, `/_matrix/client/v3/sync?timeout=0&filter=${filter()}`, { token: users.b.token });
+    let since = first.next_batch;
+
+    await api(GENERIC, `/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(users.a.userId)}`, {
+      method: 'PUT',
+      token: users.a.token,
+      json: { typing: true, timeout: 30000 },
+    });
+    const started = Date.now();
+    while (Date.now() - started < 30000) {
+      const s = await api(MAIN, `/_matrix/client/v3/sync?timeout=5000&since=${enc(since)}&filter=${filter()}`, {
+        token: users.b.token,
+        timeout: 20000,
+      });
+      since = s.next_batch ?? since;
+      const events = s.rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+      const typing = events.find((e) => e.type === 'm.typing');
+      if (typing?.content?.user_ids?.includes(users.a.userId)) {
+        return `${roomId} in ${Date.now() - started} ms`;
+      }
+    }
+    throw new Error('B did not see A typing within 30 s');
+  });
+}
+
+// ------------------------------------------------------------------ media --
+if (registered) {
+  await check(`media upload + download through ${mode === 'workers' ? 'media worker' : 'main'} (${MEDIA})`, async () => {
+    const bytes = randomBytes(4096 + Math.floor(Math.random() * 4096));
+    const up = await api(MEDIA, `/_matrix/media/v3/upload?filename=selftest-${suffix}.bin`, {
+      method: 'POST',
+      token: users.a.token,
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    const m = /^mxc:\/\/([^/]+)\/(.+)$/.exec(up.content_uri ?? '');
+    assert(m, `bad content_uri ${up.content_uri}`);
+    const res = await http(MEDIA, `/_matrix/client/v1/media/download/${m[1]}/${m[2]}`, { token: users.b.token });
+    assert(res.status === 200, `download status ${res.status}`);
+    const got = Buffer.from(await res.arrayBuffer());
+    assert(got.equals(bytes), `downloaded ${got.length} bytes differ from the ${bytes.length} uploaded`);
+    return `${up.content_uri} (${bytes.length} bytes)`;
+  });
+}
+
+// ------------------------------------------------------------- prometheus --
+await check(`prometheus up == 1 for ${metricsWorkers.join(', ')}`, async () => {
+  const started = Date.now();
+  let last = '';
+  while (Date.now() - started < 60000) {
+    try {
+      const q = encodeURIComponent('up{job="synapse"}');
+      const r = await api(PROM, `/api/v1/query?query=${q}`);
+      const byWorker = new Map((r.data?.result ?? []).map((s) => [s.metric.worker, s.value[1]]));
+      const missing = metricsWorkers.filter((w) => byWorker.get(w) !== '1');
+      if (missing.length === 0) return `${metricsWorkers.length} target(s) up after ${Date.now() - started} ms`;
+      last = `not up: ${missing.join(', ')}`;
+    } catch (err) {
+      last = err.message;
+    }
+    await sleep(2000);
+  }
+  throw new Error(last);
+});
+
+console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
