@@ -1,0 +1,26 @@
+import { ApiError, handleApiError } from "@/lib/api/errors";
+import { apiRoute, assertSameOrigin, readJson } from "@/lib/api/handler";
+import { loginRequestSchema, type LoginResponse } from "@/lib/api/schemas/auth";
+import { AuthError, clientIp, isHttpsRequest, login, sessionCookie } from "@/lib/auth";
+
+export const dynamic = "force-dynamic";
+
+/** Signs in with username and password; answers who you are and sets the session cookie. */
+export const POST = apiRoute("public", async ({ req }) => {
+  // Browsers send Origin on every POST; a foreign one means a cross-site login attempt.
+  if (req.headers.get("origin")) assertSameOrigin(req);
+  const body = loginRequestSchema.parse(await readJson(req));
+  try {
+    const result = await login(body.username, body.password, clientIp(req));
+    const out: LoginResponse = { name: result.user.username, role: result.user.role, kind: "session" };
+    return Response.json(out, { headers: { "Set-Cookie": sessionCookie(result.token, isHttpsRequest(req)), "Cache-Control": "no-store" } });
+  } catch (err) {
+    if (!(err instanceof AuthError)) throw err;
+    if (err.code === "throttled") {
+      const res = handleApiError(new ApiError("too_many_requests", err.message));
+      res.headers.set("Retry-After", String(err.retryAfterSeconds ?? 900));
+      return res;
+    }
+    throw new ApiError("unauthorized", "Invalid username or password");
+  }
+});

@@ -1,0 +1,29 @@
+import type { Metadata } from "next";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { LoginForm } from "@/components/auth/LoginForm";
+import { authenticateRequest } from "@/lib/auth";
+import { safeNextPath } from "@/lib/auth/redirect";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Sign in · Synapse Fleet" };
+
+/** The sign-in screen; someone already signed in goes straight on. */
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
+  const next = safeNextPath((await searchParams).next);
+  const principal = await authenticateRequest(new Request("http://fleet.local/login", { headers: await headers() }));
+  if (principal) redirect(next);
+  return (
+    <main className="flex min-h-screen items-center justify-center px-4 py-12">
+      <div className="w-full max-w-sm">
+        <div className="mb-6 text-center">
+          <h1 className="text-lg font-semibold tracking-tight">Synapse Fleet</h1>
+          <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">Sign in to the operator console</p>
+        </div>
+        <div className="rounded-lg border border-zinc-200 bg-white p-5 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+          <LoginForm next={next} />
+        </div>
+      </div>
+    </main>
+  );
+}
