@@ -1,0 +1,18 @@
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { authenticateRequest } from "@/lib/auth";
+import { Sidebar } from "@/components/shell/Sidebar";
+
+export const dynamic = "force-dynamic";
+
+/** Every console screen needs a signed-in user; the API checks again on each call. */
+export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
+  const principal = await authenticateRequest(new Request("http://fleet.local/", { headers: await headers() }));
+  if (!principal) redirect("/login");
+  return (
+    <div className="flex min-h-screen">
+      <Sidebar user={{ name: principal.name, role: principal.role }} />
+      <main className="min-w-0 flex-1">{children}</main>
+    </div>
+  );
+}

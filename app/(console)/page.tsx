@@ -1,0 +1,5 @@
+import { TopologyView } from "@/components/topology/TopologyView";
+
+export default function TopologyPage() {
+  return <TopologyView />;
+}

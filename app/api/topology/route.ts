@@ -1,0 +1,7 @@
+import { apiRoute } from "@/lib/api/handler";
+import { discoverTopology } from "@/lib/topology/discover";
+
+export const dynamic = "force-dynamic";
+
+/** The live deployment: every Synapse process, its role, state and health, and the services around it. */
+export const GET = apiRoute("viewer", async () => discoverTopology());

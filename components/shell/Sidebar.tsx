@@ -1,0 +1,52 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { useState } from "react";
+
+const screens = [{ href: "/", label: "Topology" }];
+
+export function Sidebar({ user }: { user: { name: string; role: string } }) {
+  const path = usePathname();
+  const [signingOut, setSigningOut] = useState(false);
+  async function signOut() {
+    setSigningOut(true);
+    await fetch("/api/auth/logout", { method: "POST" }).catch(() => undefined);
+    window.location.href = "/login";
+  }
+  return (
+    <nav aria-label="Screens" className="flex w-52 shrink-0 flex-col border-r border-zinc-200 bg-white px-3 py-4 dark:border-zinc-800 dark:bg-zinc-900">
+      <div className="mb-6 px-2">
+        <p className="text-sm font-semibold">Synapse Fleet</p>
+        <p className="text-[11px] text-zinc-500">operator console</p>
+      </div>
+      <ul className="flex flex-col gap-0.5">
+        {screens.map((s) => (
+          <li key={s.href}>
+            <Link
+              href={s.href}
+              aria-current={path === s.href ? "page" : undefined}
+              className="block rounded-md px-2 py-1.5 text-zinc-700 hover:bg-zinc-100 aria-[current=page]:bg-zinc-100 aria-[current=page]:font-medium dark:text-zinc-300 dark:hover:bg-zinc-800 dark:aria-[current=page]:bg-zinc-800"
+            >
+              {s.label}
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <div className="mt-auto border-t border-zinc-200 px-2 pt-3 text-xs dark:border-zinc-800">
+        <p className="font-medium" data-testid="current-user">
+          {user.name}
+        </p>
+        <p className="text-zinc-500">{user.role}</p>
+        <button
+          type="button"
+          onClick={signOut}
+          disabled={signingOut}
+          className="mt-2 rounded-md border border-zinc-300 px-2 py-1 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800"
+        >
+          Sign out
+        </button>
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,92 @@
+"use client";
+
+import type { SynapseProcess } from "@/lib/api/schemas/topology";
+import { workerTypeLabels } from "@/lib/synapse/types";
+import { Badge } from "@/components/ui/Badge";
+import { StatusDot, healthForDisplay } from "@/components/ui/StatusDot";
+import { formatBytes, formatUptime } from "@/components/ui/format";
+import { Sparkline } from "./Sparkline";
+import { useStatsHistory } from "./useLiveTopology";
+
+const typeTone = {
+  main: "sky",
+  media: "violet",
+  federation_sender: "amber",
+  event_persister: "rose",
+  stream_writer: "emerald",
+} as const;
+
+function listenerText(p: SynapseProcess): string[] {
+  return p.listeners.map((l) => `${l.port} ${l.type === "metrics" ? "metrics" : l.resources.join("+") || l.type}`);
+}
+
+/** One Synapse process: who it is, what it does, whether it is well, and what it costs. */
+export function ProcessCard({ process: p, now }: { process: SynapseProcess; now: number }) {
+  const history = useStatsHistory(p.container?.id ?? null);
+  const health = healthForDisplay(p.health, p.state);
+  const uptime = p.state === "running" ? formatUptime(p.container?.startedAt ?? null, now) : null;
+  const published = p.ports.filter((x) => x.host).map((x) => `${x.host}→${x.container}`);
+  return (
+    <article
+      aria-label={p.name}
+      data-state={p.state}
+      data-health={p.health}
+      className="flex w-72 flex-col gap-2 rounded-lg border border-zinc-200 bg-white p-3 shadow-sm dark:border-zinc-800 dark:bg-zinc-900"
+    >
+      <header className="flex items-center gap-2">
+        <StatusDot health={health} />
+        <h3 className="truncate font-mono text-[13px] font-semibold" title={p.name}>
+          {p.name}
+        </h3>
+        <span className="ml-auto">
+          <Badge tone={(typeTone as Record<string, "sky" | "violet" | "amber" | "rose" | "emerald">)[p.type] ?? "zinc"}>{workerTypeLabels[p.type]}</Badge>
+        </span>
+      </header>
+
+      <dl className="grid grid-cols-[5.5rem_1fr] gap-x-2 gap-y-1 text-xs">
+        <dt className="text-zinc-500">State</dt>
+        <dd data-testid="state">
+          {p.state}
+          {uptime ? <span className="text-zinc-500"> · up {uptime}</span> : null}
+        </dd>
+        <dt className="text-zinc-500">Health</dt>
+        <dd data-testid="health">{p.health}</dd>
+        {p.streams.length > 0 ? (
+          <>
+            <dt className="text-zinc-500">Writes</dt>
+            <dd className="flex flex-wrap gap-1" aria-label="stream writer for">
+              {p.streams.map((s) => (
+                <Badge key={s} tone="emerald">
+                  {s}
+                </Badge>
+              ))}
+            </dd>
+          </>
+        ) : null}
+        <dt className="text-zinc-500">Listeners</dt>
+        <dd className="font-mono text-[11px]">{listenerText(p).join(", ") || "—"}</dd>
+        {published.length > 0 ? (
+          <>
+            <dt className="text-zinc-500">Published</dt>
+            <dd className="font-mono text-[11px]">{published.join(", ")}</dd>
+          </>
+        ) : null}
+        <dt className="text-zinc-500">Container</dt>
+        <dd className="truncate font-mono text-[11px]" title={p.container ? `${p.container.name} (${p.container.image})` : "no container"}>
+          {p.container?.name ?? "none"}
+        </dd>
+      </dl>
+
+      <footer className="flex items-center gap-3 border-t border-zinc-100 pt-2 text-xs dark:border-zinc-800">
+        <div className="flex items-center gap-1.5" title="CPU, % of one core">
+          <span className="w-14 tabular-nums text-zinc-600 dark:text-zinc-400">CPU {p.stats ? `${p.stats.cpuPercent.toFixed(1)}%` : "—"}</span>
+          <Sparkline values={history.map((s) => s.cpuPercent)} label={`${p.name} CPU`} colorClass="text-sky-500" />
+        </div>
+        <div className="flex items-center gap-1.5" title="Resident memory">
+          <span className="w-16 tabular-nums text-zinc-600 dark:text-zinc-400">{p.stats ? formatBytes(p.stats.memoryBytes) : "— MiB"}</span>
+          <Sparkline values={history.map((s) => s.memoryBytes)} label={`${p.name} memory`} colorClass="text-violet-500" />
+        </div>
+      </footer>
+    </article>
+  );
+}

@@ -1,0 +1,123 @@
+"use client";
+
+import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useEffect, useState, useSyncExternalStore } from "react";
+import type { LiveEvent, StatsSample, Topology } from "@/lib/api/schemas/topology";
+
+export const topologyKey = ["topology"] as const;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function fetchTopology(): Promise<Topology> {
+  const res = await fetch("/api/topology", { cache: "no-store" });
+  if (res.status === 401) {
+    window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;
+    throw new HttpError(401, "Signed out");
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    throw new HttpError(res.status, body?.error?.message ?? `Topology request failed (${res.status})`);
+  }
+  return res.json();
+}
+
+/** Recent resource samples per container, for sparklines; lives only in this tab. */
+const HISTORY = 30;
+const history = new Map<string, StatsSample[]>();
+const historyListeners = new Set<() => void>();
+let historyVersion = 0;
+
+function pushSample(containerId: string, s: StatsSample) {
+  const list = history.get(containerId) ?? [];
+  const next = [...list, s].slice(-HISTORY);
+  history.set(containerId, next);
+  historyVersion++;
+  for (const l of historyListeners) l();
+}
+
+export function useStatsHistory(containerId: string | null): StatsSample[] {
+  useSyncExternalStore(
+    (cb) => {
+      historyListeners.add(cb);
+      return () => historyListeners.delete(cb);
+    },
+    () => historyVersion,
+    () => 0,
+  );
+  return containerId ? (history.get(containerId) ?? []) : [];
+}
+
+/** Applies one live event to the cached topology; returns false when only a refetch can tell. */
+export function applyLiveEvent(t: Topology, e: LiveEvent): Topology | null {
+  if (e.type === "engine") return null;
+  const hit = t.processes.some((p) => p.container?.id === e.containerId) || t.services.some((s) => s.containerId === e.containerId);
+  if (!hit) return e.type === "container" && (e.action === "create" || e.action === "start") ? null : t;
+  if (e.type === "container") {
+    if (e.state === null) return t;
+    if (e.state === "removed") return null;
+    return {
+      ...t,
+      processes: t.processes.map((p) =>
+        p.container?.id === e.containerId
+          ? { ...p, state: e.state!, health: e.state === "running" ? "starting" : "stopped", stats: e.state === "running" ? p.stats : null, container: { ...p.container, startedAt: e.state === "running" ? new Date(e.time).toISOString() : null } }
+          : p,
+      ),
+      services: t.services.map((s) => (s.containerId === e.containerId ? { ...s, state: e.state!, health: e.state === "running" ? "healthy" : "stopped" } : s)),
+    };
+  }
+  if (e.type === "health") {
+    return { ...t, processes: t.processes.map((p) => (p.container?.id === e.containerId ? { ...p, health: e.health } : p)) };
+  }
+  return { ...t, processes: t.processes.map((p) => (p.container?.id === e.containerId ? { ...p, stats: e.sample } : p)) };
+}
+
+function applyToCache(qc: QueryClient, e: LiveEvent) {
+  if (e.type === "stats") pushSample(e.containerId, e.sample);
+  const current = qc.getQueryData<Topology>(topologyKey);
+  if (!current) return;
+  const next = applyLiveEvent(current, e);
+  if (next === null) void qc.invalidateQueries({ queryKey: topologyKey });
+  else if (next !== current) qc.setQueryData(topologyKey, next);
+}
+
+export type LiveStatus = "connecting" | "live" | "reconnecting";
+
+/** The topology, kept current by the server's event stream (no polling). */
+export function useLiveTopology() {
+  const qc = useQueryClient();
+  const query = useQuery({ queryKey: topologyKey, queryFn: fetchTopology });
+  const [status, setStatus] = useState<LiveStatus>("connecting");
+
+  useEffect(() => {
+    const source = new EventSource("/api/events");
+    let hadError = false;
+    source.onopen = () => {
+      setStatus("live");
+      // Whatever happened while we were away is in a fresh topology, not in replayed events.
+      if (hadError) void qc.invalidateQueries({ queryKey: topologyKey });
+      hadError = false;
+    };
+    source.onerror = () => {
+      hadError = true;
+      setStatus("reconnecting");
+    };
+    const onEvent = (msg: MessageEvent<string>) => {
+      try {
+        applyToCache(qc, JSON.parse(msg.data) as LiveEvent);
+      } catch {
+        /* a malformed frame is dropped; the next full fetch corrects any drift */
+      }
+    };
+    for (const type of ["container", "health", "stats", "engine"]) source.addEventListener(type, onEvent);
+    return () => source.close();
+  }, [qc]);
+
+  return { ...query, live: status };
+}

@@ -1,0 +1,86 @@
+import { expect, test } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { allApiRoutes, PUBLIC_ROUTES } from "./routes";
+
+const routes = allApiRoutes();
+
+test("the route list covers the API (sanity of the enumeration itself)", () => {
+  const keys = routes.map((r) => `${r.method} ${r.path}`);
+  for (const k of ["GET /api/topology", "GET /api/events", "GET /api/openapi.json", "POST /api/auth/logout", "GET /api/auth/me", "GET /api/health"]) {
+    expect(keys).toContain(k);
+  }
+});
+
+for (const r of routes.filter((r) => !PUBLIC_ROUTES.has(`${r.method} ${r.path}`))) {
+  test(`anonymous ${r.method} ${r.path} is refused with 401`, async ({ request }) => {
+    const res = await request.fetch(r.path, { method: r.method, data: r.method === "GET" ? undefined : {}, maxRedirects: 0 });
+    expect(res.status()).toBe(401);
+    expect((await res.json()).error.code).toBe("unauthorized");
+  });
+
+  test(`a forged bearer token on ${r.method} ${r.path} is refused with 401`, async ({ request }) => {
+    const res = await request.fetch(r.path, { method: r.method, headers: { Authorization: "Bearer sf_forged" }, data: r.method === "GET" ? undefined : {} });
+    expect(res.status()).toBe(401);
+  });
+}
+
+test("the public health check says only ok", async ({ request }) => {
+  const res = await request.get("/api/health");
+  expect(res.status()).toBe(200);
+  expect(await res.json()).toEqual({ ok: true });
+});
+
+test.describe("with credentials", () => {
+  const cli = (...args: string[]) =>
+    execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", ...args], { encoding: "utf8", env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR } }).trim().split("\n").pop()!;
+
+  test("an API token with the viewer role reads the topology but may not act as more", async ({ request }) => {
+    const token = cli("token", "create", "--role", "viewer", "--name", "e2e-viewer");
+    expect(token).toMatch(/^sf_/);
+    const auth = { Authorization: `Bearer ${token}` };
+    const me = await request.get("/api/auth/me", { headers: auth });
+    expect(await me.json()).toMatchObject({ role: "viewer", kind: "token" });
+    const topo = await request.get("/api/topology", { headers: auth });
+    expect(topo.status()).toBe(200);
+    const body = await topo.json();
+    expect(body.processes.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["main", "generic_worker1", "media_worker", "federation_sender1"]));
+    expect(body.processes.find((p: { name: string }) => p.name === "main").health).toBe("healthy");
+    expect(JSON.stringify(body)).not.toMatch(/registration_shared_secret|macaroon|password/i);
+  });
+
+  test("a session cookie does not authorize a cross-site POST (CSRF)", async ({ request }) => {
+    const login = await request.post("/api/auth/login", { data: { username: "admin", password: process.env.FLEET_E2E_PASSWORD } });
+    expect(login.status()).toBe(200);
+    const evil = await request.post("/api/auth/logout", { headers: { Origin: "https://evil.example" } });
+    expect(evil.status()).toBe(403);
+    expect((await request.get("/api/auth/me")).status()).toBe(200);
+    const ok = await request.post("/api/auth/logout", { headers: { Origin: new URL(test.info().project.use.baseURL!).origin } });
+    expect(ok.status()).toBe(200);
+    expect((await request.get("/api/auth/me")).status()).toBe(401);
+  });
+
+  test("the OpenAPI description lists every route, generated from the schemas", async ({ request }) => {
+    const token = cli("token", "create", "--role", "viewer", "--name", "e2e-openapi");
+    const res = await request.get("/api/openapi.json", { headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status()).toBe(200);
+    const doc = await res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const r of routes) {
+      const p = r.path.replace(/example/g, "{id}");
+      expect(doc.paths[p] ?? {}, `${r.method} ${p} in openapi.json`).toHaveProperty(r.method.toLowerCase());
+    }
+    expect(doc.paths["/api/topology"].get.responses["200"].content["application/json"].schema.properties.processes).toMatchObject({ type: "array" });
+  });
+
+  test("the events stream sends SSE to a signed-in viewer", async () => {
+    const token = cli("token", "create", "--role", "viewer", "--name", "e2e-sse");
+    const ctl = new AbortController();
+    const res = await fetch(new URL("/api/events", test.info().project.use.baseURL!), { headers: { Authorization: `Bearer ${token}` }, signal: ctl.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const reader = res.body!.getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toContain(": connected");
+    ctl.abort();
+  });
+});

@@ -1,0 +1,1 @@
+export { docker, labContainer } from "../tests/lab-env";

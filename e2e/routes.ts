@@ -1,0 +1,39 @@
+import fs from "node:fs";
+import path from "node:path";
+
+export interface ApiRoute {
+  method: string;
+  path: string;
+  file: string;
+}
+
+const ROOT = path.resolve(import.meta.dirname, "..", "app", "api");
+
+/** Every API route the app defines, read from the route files themselves so none is forgotten. */
+export function allApiRoutes(): ApiRoute[] {
+  const out: ApiRoute[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/^route\.tsx?$/.test(entry.name)) {
+        const src = fs.readFileSync(full, "utf8");
+        const urlPath =
+          "/api/" +
+          path
+            .relative(ROOT, dir)
+            .split(path.sep)
+            .map((seg) => (seg.startsWith("[") ? "example" : seg))
+            .join("/");
+        for (const m of src.matchAll(/export\s+(?:const|async function|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g)) {
+          out.push({ method: m[1], path: urlPath.replace(/\/$/, ""), file: path.relative(process.cwd(), full) });
+        }
+      }
+    }
+  };
+  walk(ROOT);
+  return out.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+}
+
+/** The routes anyone may call: the liveness check, and sign-in (which takes credentials in its body). */
+export const PUBLIC_ROUTES = new Set(["GET /api/health", "POST /api/auth/login"]);

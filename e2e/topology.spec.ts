@@ -1,0 +1,91 @@
+import { expect, test, type Page } from "@playwright/test";
+import { docker, labContainer } from "./lab";
+
+const card = (page: Page, name: string) => page.getByRole("article", { name, exact: true });
+
+test.describe("topology", () => {
+  test("shows main and the three workers healthy, each with its role", async ({ page }) => {
+    await page.goto("/");
+    const expected: Array<[string, string]> = [
+      ["main", "Main process"],
+      ["generic_worker1", "Generic worker"],
+      ["media_worker", "Media worker"],
+      ["federation_sender1", "Federation sender"],
+    ];
+    for (const [name, role] of expected) {
+      await expect(card(page, name)).toContainText(role);
+      await expect(card(page, name).getByTestId("health")).toHaveText("healthy", { timeout: 30_000 });
+      await expect(card(page, name).getByTestId("state")).toContainText("running");
+    }
+    const writes = card(page, "generic_worker1").getByLabel("stream writer for");
+    for (const stream of ["typing", "to_device", "account_data", "receipts", "presence"]) {
+      await expect(writes).toContainText(stream);
+    }
+    await expect(page.getByRole("region", { name: "Media workers" })).toContainText("media_worker");
+    await expect(page.getByRole("region", { name: "Federation senders" })).toContainText("federation_sender1");
+    for (const svc of ["PostgreSQL", "Redis", "Prometheus"]) {
+      await expect(page.getByRole("listitem", { name: svc })).toContainText("running");
+    }
+    await expect(page.getByTestId("docker-status")).toContainText("reachable");
+    await expect(page.getByText("fleet.test").first()).toBeVisible();
+  });
+
+  test("a docker stop made outside the dashboard shows within 2 s; a start brings the worker back healthy", async ({ page }) => {
+    const media = labContainer("synapse-worker-media");
+    await page.goto("/");
+    await expect(card(page, "media_worker").getByTestId("health")).toHaveText("healthy", { timeout: 30_000 });
+    await expect(page.getByTestId("live-status")).toHaveText("Live");
+    try {
+      docker("stop", media);
+      const stoppedAt = Date.now();
+      await expect(card(page, "media_worker")).toHaveAttribute("data-state", "exited", { timeout: 2_000 });
+      await expect(card(page, "media_worker").getByTestId("health")).toHaveText("stopped", { timeout: Math.max(100, 2_000 - (Date.now() - stoppedAt)) });
+    } finally {
+      docker("start", media);
+    }
+    await expect(card(page, "media_worker")).toHaveAttribute("data-state", "running", { timeout: 5_000 });
+    await expect(card(page, "media_worker").getByTestId("health")).toHaveText("healthy", { timeout: 30_000 });
+  });
+
+  test("shows the load balancer's routes from the containers' Traefik labels", async ({ page }) => {
+    await page.goto("/");
+    const lb = page.getByRole("region", { name: "Load balancer routes" });
+    await expect(lb).toContainText("/_matrix/client");
+    await expect(lb).toContainText("generic_worker1");
+    await expect(lb).toContainText("/_matrix/media");
+    await expect(lb).toContainText("media_worker");
+  });
+
+  test("signing out ends the session", async ({ page, context }) => {
+    // Its own session, so the shared one of the other tests survives.
+    await context.clearCookies();
+    await page.goto("/login");
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill(process.env.FLEET_E2E_PASSWORD!);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Topology" })).toBeVisible();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login/);
+    const res = await page.request.get("/api/topology");
+    expect(res.status()).toBe(401);
+  });
+});
+
+test.describe("sign-in page", () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test("an anonymous visit goes to the sign-in page", async ({ page }) => {
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login/);
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  });
+
+  test("a wrong password is refused with a message and no session", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill("definitely-not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toContainText(/invalid|incorrect/i);
+    expect((await page.context().cookies()).find((c) => c.name === "fleet_session")).toBeUndefined();
+  });
+});

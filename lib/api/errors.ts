@@ -1,0 +1,49 @@
+import "server-only";
+import { z } from "zod";
+
+/** Every error an API route may answer with; the code says what the caller can do about it. */
+export const errorCodes = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_many_requests: 429,
+  unavailable: 503,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+  get status(): number {
+    return errorCodes[this.code];
+  }
+}
+
+export const errorBodySchema = z.object({
+  error: z.object({ code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]), message: z.string(), details: z.unknown().optional() }),
+});
+
+/** Maps any thrown value to a JSON error response; unknown errors are logged, not leaked. */
+export function handleApiError(err: unknown): Response {
+  if (err instanceof ApiError) {
+    return Response.json({ error: { code: err.code, message: err.message, details: err.details } }, { status: err.status });
+  }
+  if (err instanceof z.ZodError) {
+    return Response.json(
+      { error: { code: "bad_request", message: "Invalid request", details: err.issues.map((i) => ({ path: i.path.join("."), message: i.message })) } },
+      { status: 400 },
+    );
+  }
+  console.error("[api] unexpected error:", err);
+  return Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { workerTypes } from "@/lib/synapse/types";
+
+/** Browser-safe: the shapes of the topology API, the single source of its types and OpenAPI. */
+export const healthSchema = z.enum(["healthy", "unhealthy", "starting", "stopped", "unknown"]).describe(
+  "healthy once /health answers 200 (or, for a process without HTTP listeners, its metrics port accepts); stopped when not running",
+);
+
+export const statsSampleSchema = z.object({
+  cpuPercent: z.number(),
+  memoryBytes: z.number(),
+  memoryLimitBytes: z.number().nullable(),
+  time: z.number(),
+});
+
+export const listenerSchema = z.object({
+  port: z.number().int(),
+  type: z.string(),
+  resources: z.array(z.string()),
+});
+
+export const containerRefSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  image: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  composeProject: z.string().nullable(),
+  composeService: z.string().nullable(),
+});
+
+export const processSchema = z.object({
+  name: z.string().describe("worker_name, or 'main' for the main process"),
+  type: z.enum(workerTypes),
+  streams: z.array(z.string()).describe("streams this process writes (stream_writers)"),
+  app: z.string(),
+  configFile: z.string().nullable().describe("worker file relative to the config directory"),
+  state: z.string().describe("container state: running, exited, created, restarting, paused, dead, or missing (configured, no container)"),
+  health: healthSchema,
+  listeners: z.array(listenerSchema),
+  ports: z.array(z.object({ container: z.number(), host: z.number().nullable(), protocol: z.string() })),
+  address: z.string().nullable(),
+  container: containerRefSchema.nullable(),
+  stats: statsSampleSchema.nullable(),
+});
+
+export const serviceSchema = z.object({
+  kind: z.enum(["postgres", "redis", "prometheus", "traefik"]),
+  name: z.string(),
+  state: z.string(),
+  health: healthSchema,
+  image: z.string(),
+  containerId: z.string(),
+});
+
+export const routeSchema = z.object({
+  router: z.string(),
+  rule: z.string(),
+  service: z.string(),
+  targets: z.array(z.string()).describe("process names behind the route"),
+});
+
+export const topologySchema = z.object({
+  serverName: z.string().nullable(),
+  synapseVersion: z.string().nullable(),
+  configDir: z.string().nullable(),
+  docker: z.object({ reachable: z.boolean(), version: z.string().nullable(), error: z.string().nullable() }),
+  processes: z.array(processSchema),
+  services: z.array(serviceSchema),
+  routes: z.array(routeSchema),
+  warnings: z.array(z.string()),
+  generatedAt: z.string(),
+});
+
+export const liveEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("container"), containerId: z.string(), action: z.string(), state: z.string().nullable(), time: z.number() }),
+  z.object({ type: z.literal("health"), containerId: z.string(), health: healthSchema }),
+  z.object({ type: z.literal("stats"), containerId: z.string(), sample: statsSampleSchema }),
+  z.object({ type: z.literal("engine"), reachable: z.boolean(), error: z.string().nullable() }),
+]);
+
+export type Health = z.infer<typeof healthSchema>;
+export type StatsSample = z.infer<typeof statsSampleSchema>;
+export type SynapseProcess = z.infer<typeof processSchema>;
+export type InfraService = z.infer<typeof serviceSchema>;
+export type Route = z.infer<typeof routeSchema>;
+export type Topology = z.infer<typeof topologySchema>;
+export type LiveEvent = z.infer<typeof liveEventSchema>;

@@ -1,0 +1,106 @@
+import "server-only";
+import type Docker from "dockerode";
+import { docker, DockerUnavailableError, isUnreachable } from "./client";
+
+/**
+ * Where a process runs and how it is reached. Containers today; Swarm services can
+ * implement the same shape later without the domain noticing.
+ */
+export interface RuntimeUnit {
+  id: string;
+  name: string;
+  image: string;
+  state: string; // running | exited | created | restarting | paused | dead
+  status: string; // the engine's human text, e.g. "Up 5 minutes (healthy)"
+  dockerHealth: string | null; // healthy | unhealthy | starting, when the container has a healthcheck
+  labels: Record<string, string>;
+  argv: string[]; // entrypoint + command
+  env: Record<string, string> | null; // null until inspected
+  mounts: Array<{ source: string; destination: string }>;
+  networks: Array<{ name: string; ip: string }>;
+  ports: Array<{ container: number; host: number | null; protocol: string }>;
+  createdAt: string;
+  startedAt: string | null;
+}
+
+interface InspectCacheEntry {
+  key: string;
+  env: Record<string, string>;
+  argv: string[];
+  startedAt: string | null;
+}
+
+const inspectCache = new Map<string, InspectCacheEntry>();
+
+/** Called by the event stream: the next listing re-inspects this container. */
+export function forgetInspect(id: string): void {
+  inspectCache.delete(id);
+}
+
+function healthFromStatus(status: string): string | null {
+  const m = /\((healthy|unhealthy|health: starting)\)/.exec(status);
+  if (!m) return null;
+  return m[1] === "health: starting" ? "starting" : m[1];
+}
+
+function fromListing(c: Docker.ContainerInfo): RuntimeUnit {
+  return {
+    id: c.Id,
+    name: (c.Names?.[0] ?? c.Id).replace(/^\//, ""),
+    image: c.Image,
+    state: c.State,
+    status: c.Status,
+    dockerHealth: healthFromStatus(c.Status),
+    labels: c.Labels ?? {},
+    argv: c.Command ? c.Command.split(/\s+/).filter(Boolean) : [],
+    env: null,
+    mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, destination: m.Destination })),
+    networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([name, n]) => ({ name, ip: n.IPAddress })),
+    ports: (c.Ports ?? []).map((p) => ({ container: p.PrivatePort, host: p.PublicPort ?? null, protocol: p.Type })),
+    createdAt: new Date(c.Created * 1000).toISOString(),
+    startedAt: null,
+  };
+}
+
+/** Every container on the engine, stopped ones included. One API call. */
+export async function listUnits(): Promise<RuntimeUnit[]> {
+  try {
+    const list = await docker().listContainers({ all: true });
+    return list.map(fromListing);
+  } catch (err) {
+    if (isUnreachable(err)) throw new DockerUnavailableError(err);
+    throw err;
+  }
+}
+
+/**
+ * Adds what only inspect knows (exact argv, environment, start time). Cached per container
+ * until an engine event about it arrives, so a steady topology costs one listing.
+ */
+export async function withDetails(unit: RuntimeUnit): Promise<RuntimeUnit> {
+  const key = `${unit.state}`;
+  let entry = inspectCache.get(unit.id);
+  if (!entry || entry.key !== key) {
+    const info = await docker().getContainer(unit.id).inspect();
+    const argv = [...(info.Config.Entrypoint ? [info.Config.Entrypoint].flat() : []), ...(info.Config.Cmd ?? [])];
+    const env: Record<string, string> = {};
+    for (const e of info.Config.Env ?? []) {
+      const i = e.indexOf("=");
+      if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
+    }
+    const running = info.State.Running || info.State.Restarting;
+    entry = { key, argv, env, startedAt: running ? info.State.StartedAt : null };
+    inspectCache.set(unit.id, entry);
+  }
+  return { ...unit, argv: entry.argv, env: entry.env, startedAt: entry.startedAt };
+}
+
+export async function engineVersion(): Promise<{ version: string; apiVersion: string }> {
+  try {
+    const v = await docker().version();
+    return { version: v.Version, apiVersion: v.ApiVersion };
+  } catch (err) {
+    if (isUnreachable(err)) throw new DockerUnavailableError(err);
+    throw err;
+  }
+}

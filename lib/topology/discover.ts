@@ -1,0 +1,222 @@
+import "server-only";
+import path from "node:path";
+import type { InfraService, SynapseProcess, Topology } from "@/lib/api/schemas/topology";
+import { listUnits, withDetails, engineVersion, type RuntimeUnit } from "@/lib/docker/runtime";
+import { DockerUnavailableError } from "@/lib/docker/client";
+import { parseSynapseCommand } from "@/lib/synapse/command";
+import { healthListener, metricsListener, type HomeserverConfig, type WorkerConfig } from "@/lib/synapse/config";
+import { deriveRole } from "@/lib/synapse/derive";
+import { roleGroups, workerTypes } from "@/lib/synapse/types";
+import { configDir, hostPathOf, readHomeserver, readWorkerFile } from "./config-files";
+import { probeHealth, type ProbeTarget } from "./health";
+import { latestStats } from "./stats-cache";
+import { routesFromLabels } from "./routes";
+import { synapseVersion } from "./version";
+
+export const FLEET_WORKER_LABEL = "io.synapse-fleet.worker";
+
+/** A discovered process before its health is known. */
+export interface ProcessDraft extends Omit<SynapseProcess, "health" | "stats"> {
+  probe: ProbeTarget;
+  unit: RuntimeUnit | null;
+}
+
+/** Cheap pre-filter on the listing, so only likely Synapse containers are inspected. */
+function looksLikeSynapse(u: RuntimeUnit): boolean {
+  return FLEET_WORKER_LABEL in u.labels || /synapse|start\.py/.test(u.argv.join(" "));
+}
+
+function infraKind(u: RuntimeUnit): InfraService["kind"] | null {
+  const hay = `${u.image} ${u.argv.join(" ")} ${u.labels["com.docker.compose.service"] ?? ""}`.toLowerCase();
+  if (/synapse\.app|start\.py/.test(hay)) return null;
+  if (/traefik/.test(hay)) return "traefik";
+  if (/prometheus/.test(hay)) return "prometheus";
+  if (/redis-server|\bredis\b/.test(hay)) return "redis";
+  if (/postgres/.test(hay)) return "postgres";
+  return null;
+}
+
+function containerRef(u: RuntimeUnit): NonNullable<SynapseProcess["container"]> {
+  return {
+    id: u.id,
+    name: u.name,
+    image: u.image,
+    createdAt: u.createdAt,
+    startedAt: u.startedAt,
+    composeProject: u.labels["com.docker.compose.project"] ?? null,
+    composeService: u.labels["com.docker.compose.service"] ?? null,
+  };
+}
+
+function probeTarget(address: string | null, listeners: WorkerConfig["listeners"]): ProbeTarget {
+  const http = healthListener(listeners);
+  const metrics = metricsListener(listeners);
+  return { address, httpPort: http?.port ?? null, tcpPort: http ? null : (metrics?.port ?? null) };
+}
+
+/** Turns one Synapse container into a process, reading its worker file. Null if it is not ours. */
+async function processFromUnit(
+  u: RuntimeUnit,
+  dir: string | null,
+  hs: HomeserverConfig | null,
+  warnings: string[],
+): Promise<ProcessDraft | null> {
+  const cmd = parseSynapseCommand(u.argv, u.env ?? {});
+  if (!cmd) return null;
+  const mainConfig = cmd.configPaths[0] ?? null;
+  if (dir && mainConfig) {
+    const mainHost = await hostPathOf(mainConfig, u.mounts, mainConfig, dir);
+    // A Synapse of another deployment on the same engine is not ours to show.
+    if (mainHost && path.resolve(mainHost) !== path.join(dir, "homeserver.yaml")) return null;
+  }
+  const address = u.networks.find((n) => n.ip)?.ip ?? null;
+  const base = {
+    app: cmd.app,
+    state: u.state,
+    ports: u.ports,
+    address,
+    container: containerRef(u),
+    unit: u,
+  };
+  if (cmd.app === "synapse.app.homeserver") {
+    const listeners = hs?.listeners ?? [];
+    return { ...base, name: "main", type: "main", streams: [], configFile: null, listeners, probe: probeTarget(address, listeners) };
+  }
+  const workerPath = cmd.configPaths.length > 1 ? cmd.configPaths[cmd.configPaths.length - 1] : null;
+  const hostPath = workerPath ? await hostPathOf(workerPath, u.mounts, mainConfig, dir) : null;
+  let worker: WorkerConfig | null = null;
+  if (hostPath) {
+    try {
+      worker = await readWorkerFile(hostPath, path.basename(hostPath));
+    } catch (err) {
+      warnings.push(`${u.name}: cannot read worker file ${workerPath}: ${(err as Error).message}`);
+    }
+  } else {
+    warnings.push(`${u.name}: runs a worker but its worker file is not readable from the dashboard`);
+  }
+  const name =
+    worker?.workerName ?? u.labels[FLEET_WORKER_LABEL] ?? (workerPath ? path.basename(workerPath, path.extname(workerPath)) : u.name);
+  const role = worker && hs ? deriveRole(worker, hs) : { type: "generic" as const, streams: [] };
+  const listeners = worker?.listeners ?? [];
+  return {
+    ...base,
+    name,
+    type: role.type,
+    streams: role.streams,
+    configFile: hostPath && dir ? path.relative(dir, hostPath) : (workerPath ?? null),
+    listeners,
+    probe: probeTarget(address, listeners),
+  };
+}
+
+/** Workers that homeserver.yaml names but that have no container: a misconfiguration to show. */
+function referencedWorkers(hs: HomeserverConfig): Set<string> {
+  const names = new Set<string>([
+    ...Object.keys(hs.instanceMap),
+    ...Object.values(hs.streamWriters).flatMap((w) => w ?? []),
+    ...hs.federationSenderInstances,
+    ...hs.pusherInstances,
+  ]);
+  for (const n of [hs.mediaBackgroundJobsOn, hs.userDirectoryWorker, hs.appserviceWorker, hs.backgroundTasksOn]) if (n) names.add(n);
+  names.delete("main");
+  names.delete("master");
+  return names;
+}
+
+const typeOrder = new Map<string, number>(roleGroups.flatMap((g, gi) => g.types.map((t) => [t, gi * 100 + workerTypes.indexOf(t)] as const)));
+
+/** Processes and infrastructure from the engine and the config dir, without probing. */
+export async function discoverDrafts(): Promise<{
+  dir: string | null;
+  hs: HomeserverConfig | null;
+  drafts: ProcessDraft[];
+  services: Array<InfraService & { unit: RuntimeUnit }>;
+  units: RuntimeUnit[];
+  docker: Topology["docker"];
+  warnings: string[];
+}> {
+  const warnings: string[] = [];
+  const dir = configDir();
+  let hs: HomeserverConfig | null = null;
+  if (dir) {
+    try {
+      hs = await readHomeserver(dir);
+    } catch (err) {
+      warnings.push(`homeserver.yaml: ${(err as Error).message}`);
+    }
+  } else {
+    warnings.push("SYNAPSE_CONFIG_DIR is not set: worker types and listeners cannot be read");
+  }
+
+  let units: RuntimeUnit[] = [];
+  let dockerState: Topology["docker"] = { reachable: true, version: null, error: null };
+  try {
+    units = await listUnits();
+  } catch (err) {
+    if (!(err instanceof DockerUnavailableError)) throw err;
+    dockerState = { reachable: false, version: null, error: err.message };
+  }
+
+  const candidates = await Promise.all(units.filter(looksLikeSynapse).map((u) => withDetails(u)));
+  const found = (await Promise.all(candidates.map((u) => processFromUnit(u, dir, hs, warnings)))).filter((p) => p !== null);
+
+  if (hs) {
+    const have = new Set(found.map((p) => p.name));
+    for (const name of referencedWorkers(hs)) {
+      if (have.has(name)) continue;
+      warnings.push(`${name} is named in homeserver.yaml but no container runs it`);
+      found.push({
+        name, type: "generic", streams: [], app: "synapse.app.generic_worker", configFile: null, state: "missing",
+        listeners: [], ports: [], address: null, container: null, unit: null, probe: { address: null, httpPort: null, tcpPort: null },
+      });
+    }
+  }
+  const seen = new Map<string, number>();
+  for (const p of found) seen.set(p.name, (seen.get(p.name) ?? 0) + 1);
+  for (const [name, n] of seen) if (n > 1) warnings.push(`worker_name ${name} is used by ${n} containers: replication positions will collide`);
+
+  found.sort((a, b) => (typeOrder.get(a.type) ?? 9999) - (typeOrder.get(b.type) ?? 9999) || a.name.localeCompare(b.name, "en", { numeric: true }));
+
+  const services = units.flatMap((u) => {
+    const kind = infraKind(u);
+    if (!kind) return [];
+    const health = u.state !== "running" ? "stopped" : u.dockerHealth === "unhealthy" ? "unhealthy" : u.dockerHealth === "starting" ? "starting" : "healthy";
+    return [{ kind, name: u.labels["com.docker.compose.service"] ?? u.name, state: u.state, health, image: u.image, containerId: u.id, unit: u } as const];
+  });
+  return { dir, hs, drafts: found, services, units, docker: dockerState, warnings };
+}
+
+let engineCache: { at: number; value: { version: string } | null } | null = null;
+async function cachedEngineVersion(): Promise<{ version: string } | null> {
+  if (engineCache && Date.now() - engineCache.at < 60_000) return engineCache.value;
+  const value = await engineVersion().catch(() => null);
+  engineCache = { at: Date.now(), value };
+  return value;
+}
+
+/** The whole deployment, live: containers, config, and one parallel round of /health probes. */
+export async function discoverTopology(): Promise<Topology> {
+  const d = await discoverDrafts();
+  const [processes, version, engine] = await Promise.all([
+    Promise.all(
+      d.drafts.map(async ({ probe, unit, ...p }): Promise<SynapseProcess> => ({
+        ...p,
+        health: unit ? await probeHealth(unit.state, unit.startedAt, probe) : "stopped",
+        stats: unit ? latestStats(unit.id) : null,
+      })),
+    ),
+    synapseVersion(d.drafts.find((p) => p.type === "main" && p.state === "running")),
+    d.docker.reachable ? cachedEngineVersion() : Promise.resolve(null),
+  ]);
+  return {
+    serverName: d.hs?.serverName ?? null,
+    synapseVersion: version,
+    configDir: d.dir,
+    docker: { ...d.docker, version: engine?.version ?? null },
+    processes,
+    services: d.services.map(({ unit: _unit, ...s }) => s),
+    routes: routesFromLabels(d.drafts),
+    warnings: d.warnings,
+    generatedAt: new Date().toISOString(),
+  };
+}

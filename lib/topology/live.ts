@@ -1,0 +1,163 @@
+import "server-only";
+import { EventEmitter } from "node:events";
+import type { LiveEvent } from "@/lib/api/schemas/topology";
+import { engineEvents, type ContainerEvent } from "@/lib/docker/events";
+import { watchStats } from "@/lib/docker/stats";
+import { discoverDrafts } from "./discover";
+import { probeAlive } from "./health";
+import { forgetStats, recordStats } from "./stats-cache";
+
+/** What a container event means for the container's state, as `docker ps` would show it next. */
+export function stateAfter(action: string): string | null {
+  if (action === "start" || action === "restart" || action === "unpause") return "running";
+  if (action === "die" || action === "stop" || action === "kill" || action === "oom") return "exited";
+  if (action === "pause") return "paused";
+  if (action === "create") return "created";
+  if (action === "destroy") return "removed";
+  return null;
+}
+
+const HEALTH_WAIT_MS = 120_000;
+const STATS_EVERY_MS = 2_000;
+
+/**
+ * Turns the engine's event stream into the dashboard's live events, for every SSE client at
+ * once: container state changes as they happen, health once a started process answers
+ * /health, and resource samples from the engine's stats streams while anyone is watching.
+ */
+class LiveHub {
+  private emitter = new EventEmitter();
+  private subscribers = 0;
+  private unsubscribeEngine: (() => void) | null = null;
+  private statsWatchers = new Map<string, AbortController>();
+  private healthWatchers = new Map<string, AbortController>();
+
+  constructor() {
+    this.emitter.setMaxListeners(0);
+  }
+
+  subscribe(fn: (e: LiveEvent) => void): () => void {
+    this.emitter.on("event", fn);
+    if (this.subscribers++ === 0) this.start();
+    return () => {
+      this.emitter.off("event", fn);
+      if (--this.subscribers === 0) this.stop();
+    };
+  }
+
+  private emit(e: LiveEvent) {
+    this.emitter.emit("event", e);
+  }
+
+  private start() {
+    const events = engineEvents();
+    const offContainer = events.on("container", (e) => this.onContainer(e));
+    const offEngine = events.on("engine", (reachable, error) => {
+      this.emit({ type: "engine", reachable, error: error ?? null });
+      if (reachable) void this.syncStatsWatchers();
+    });
+    this.unsubscribeEngine = () => {
+      offContainer();
+      offEngine();
+    };
+    void this.syncStatsWatchers();
+  }
+
+  private stop() {
+    this.unsubscribeEngine?.();
+    this.unsubscribeEngine = null;
+    for (const c of [...this.statsWatchers.values(), ...this.healthWatchers.values()]) c.abort();
+    this.statsWatchers.clear();
+    this.healthWatchers.clear();
+  }
+
+  private onContainer(e: ContainerEvent) {
+    if (e.action.startsWith("exec_")) return;
+    if (e.action.startsWith("health_status")) {
+      return; // our own /health probe is the source of truth for Synapse processes
+    }
+    const state = stateAfter(e.action);
+    this.emit({ type: "container", containerId: e.id, action: e.action, state, time: e.time });
+    if (state === "running") {
+      this.emit({ type: "health", containerId: e.id, health: "starting" });
+      void this.watchHealth(e.id);
+      void this.syncStatsWatchers();
+    } else if (state === "exited" || state === "removed") {
+      this.healthWatchers.get(e.id)?.abort();
+      this.statsWatchers.get(e.id)?.abort();
+      this.emit({ type: "health", containerId: e.id, health: "stopped" });
+    }
+  }
+
+  /** After a start: probe until the process answers, then say so once. Bounded in time. */
+  private async watchHealth(containerId: string) {
+    this.healthWatchers.get(containerId)?.abort();
+    const ctl = new AbortController();
+    this.healthWatchers.set(containerId, ctl);
+    const deadline = Date.now() + HEALTH_WAIT_MS;
+    try {
+      // The address and ports do not change while the container runs: look them up once.
+      const { drafts } = await discoverDrafts();
+      const p = drafts.find((d) => d.container?.id === containerId);
+      if (!p) return; // not a Synapse process: its state event was enough
+      while (!ctl.signal.aborted && Date.now() < deadline) {
+        if (await probeAlive(p.probe)) {
+          this.emit({ type: "health", containerId, health: "healthy" });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      if (!ctl.signal.aborted) this.emit({ type: "health", containerId, health: "unhealthy" });
+    } catch {
+      /* the engine went away: the engine event says so */
+    } finally {
+      if (this.healthWatchers.get(containerId) === ctl) this.healthWatchers.delete(containerId);
+    }
+  }
+
+  /** One stats stream per running Synapse or infrastructure container while anyone watches. */
+  private async syncStatsWatchers() {
+    let ids: string[];
+    try {
+      const d = await discoverDrafts();
+      ids = [...d.drafts.map((p) => p.unit), ...d.services.map((s) => s.unit)]
+        .filter((u) => u?.state === "running")
+        .map((u) => u!.id);
+    } catch {
+      return;
+    }
+    if (this.subscribers === 0) return;
+    for (const id of ids) {
+      if (this.statsWatchers.has(id)) continue;
+      const ctl = new AbortController();
+      this.statsWatchers.set(id, ctl);
+      let last = 0;
+      watchStats(
+        id,
+        (sample) => {
+          recordStats(id, sample);
+          if (sample.time - last < STATS_EVERY_MS) return;
+          last = sample.time;
+          this.emit({ type: "stats", containerId: id, sample });
+        },
+        ctl.signal,
+      )
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.statsWatchers.get(id) === ctl) this.statsWatchers.delete(id);
+          forgetStats(id);
+        });
+    }
+  }
+
+  /** For tests and diagnostics: how many engine streams are open. */
+  openStreams(): { stats: number; health: number; subscribers: number } {
+    return { stats: this.statsWatchers.size, health: this.healthWatchers.size, subscribers: this.subscribers };
+  }
+}
+
+const g = globalThis as unknown as { __fleetLiveHub?: LiveHub };
+export function liveHub(): LiveHub {
+  g.__fleetLiveHub ??= new LiveHub();
+  return g.__fleetLiveHub;
+}

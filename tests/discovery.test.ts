@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { discoverTopology } from "@/lib/topology/discover";
+import { eventually, requireLab } from "./lab-env";
+import type { Topology } from "@/lib/api/schemas/topology";
+
+describe("discovery against the running lab", () => {
+  let t: Topology;
+  beforeAll(async () => {
+    requireLab();
+    t = await eventually(async () => {
+      const topo = await discoverTopology();
+      return topo.processes.length >= 4 && topo.processes.every((p) => p.health === "healthy") ? topo : null;
+    }, 90_000, "main and three workers healthy");
+  });
+
+  it("finds main and the three workers with the types their config gives them", () => {
+    const byName = Object.fromEntries(t.processes.map((p) => [p.name, p]));
+    expect(Object.keys(byName).sort()).toEqual(["federation_sender1", "generic_worker1", "main", "media_worker"]);
+    expect(byName.main.type).toBe("main");
+    expect(byName.generic_worker1.type).toBe("generic");
+    expect(byName.generic_worker1.streams.sort()).toEqual(["account_data", "presence", "receipts", "to_device", "typing"]);
+    expect(byName.media_worker.type).toBe("media");
+    expect(byName.federation_sender1.type).toBe("federation_sender");
+    expect(byName.generic_worker1.configFile).toBe("workers/generic_worker1.yaml");
+  });
+
+  it("reports listeners, published ports, container and start time", () => {
+    const g = t.processes.find((p) => p.name === "generic_worker1")!;
+    expect(g.listeners.map((l) => l.port)).toEqual(expect.arrayContaining([8009, 9094, 9001]));
+    expect(g.ports).toContainEqual({ container: 8009, host: 8009, protocol: "tcp" });
+    expect(g.container?.composeService).toBe("synapse-worker-generic");
+    expect(Date.parse(g.container!.startedAt!)).toBeLessThanOrEqual(Date.now());
+    expect(g.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  });
+
+  it("finds PostgreSQL, Redis and Prometheus", () => {
+    expect(t.services.map((s) => s.kind).sort()).toEqual(["postgres", "prometheus", "redis"]);
+    expect(t.services.every((s) => s.state === "running")).toBe(true);
+  });
+
+  it("reads server name, Synapse version and Docker version", () => {
+    expect(t.serverName).toBe("fleet.test");
+    expect(t.synapseVersion).toMatch(/^1\.\d+/);
+    expect(t.docker).toMatchObject({ reachable: true, error: null });
+    expect(t.docker.version).toMatch(/^\d+\./);
+  });
+
+  it("routes client traffic to the generic worker and media to the media worker", () => {
+    const client = t.routes.find((r) => r.rule.includes("/_matrix/client") && !r.rule.includes("media"));
+    const media = t.routes.find((r) => r.rule.includes("/_matrix/media"));
+    expect(client?.targets).toEqual(["generic_worker1"]);
+    expect(media?.targets).toEqual(["media_worker"]);
+  });
+
+  it("never carries secrets from homeserver.yaml", () => {
+    const text = JSON.stringify(t);
+    expect(text).not.toMatch(/registration_shared_secret|macaroon_secret_key|form_secret|password/i);
+  });
+});
