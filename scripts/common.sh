@@ -1,0 +1,57 @@
+# Shared steps of `npm run demo` and `npm test`: make a fresh clone runnable.
+# Sourced, not run. Everything here is idempotent and quick when already done.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export NEXT_TELEMETRY_DISABLED=1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Node dependencies: `npm ci` when node_modules is missing or older than the lock file.
+ensure_node_modules() {
+  if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    say "Installing Node dependencies (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
+  fi
+}
+
+# A reachable Docker Engine. As root on a machine with dockerd installed, start it.
+ensure_docker() {
+  if docker info >/dev/null 2>&1; then return; fi
+  if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1 && [ ! -S /var/run/docker.sock ]; then
+    say "Starting dockerd"
+    (dockerd >/var/log/dockerd.log 2>&1 &)
+    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return; sleep 0.5; done
+  fi
+  docker info >/dev/null 2>&1 || die "no Docker Engine is reachable (DOCKER_HOST=${DOCKER_HOST:-unset}); install docker.io and start dockerd"
+}
+
+# Debian's chromium for the browser tests (never Playwright's own download).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Debian chromium"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing: apt-get install chromium"
+}
+
+# Brings the lab up in workers mode and exports what the dashboard needs to find it.
+ensure_lab() {
+  say "Bringing up the Synapse lab (workers mode)"
+  bash "$ROOT/lab/lab.sh" up workers
+  set -a
+  eval "$(bash "$ROOT/lab/lab.sh" env)"
+  set +a
+}
+
+# A production build of the dashboard, rebuilt only when a source file is newer than it.
+ensure_build() {
+  local stamp="$ROOT/.next/BUILD_ID"
+  if [ -f "$stamp" ] && [ -z "$(cd "$ROOT" && find app components lib public next.config.ts package-lock.json -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
+    return
+  fi
+  say "Building the dashboard (next build)"
+  (cd "$ROOT" && node node_modules/next/dist/bin/next build)
+}
