@@ -85,7 +85,7 @@ test.describe("sign-in page", () => {
     await page.getByLabel("Username").fill("admin");
     await page.getByLabel("Password").fill("definitely-not-the-password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert")).toContainText(/invalid|incorrect/i);
+    await expect(page.getByRole("main").getByRole("alert")).toContainText(/invalid|incorrect/i);
     expect((await page.context().cookies()).find((c) => c.name === "fleet_session")).toBeUndefined();
   });
 });
