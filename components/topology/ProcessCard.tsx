@@ -31,19 +31,21 @@ export function ProcessCard({ process: p, now }: { process: SynapseProcess; now:
       aria-label={p.name}
       data-state={p.state}
       data-health={p.health}
-      className="flex w-72 flex-col gap-2 rounded-lg border border-zinc-200 bg-white p-3 shadow-sm dark:border-zinc-800 dark:bg-zinc-900"
+      className="flex w-64 flex-col gap-2 rounded-lg border border-zinc-200 bg-white p-3 shadow-sm dark:border-zinc-800 dark:bg-zinc-900"
     >
-      <header className="flex items-center gap-2">
-        <StatusDot health={health} />
-        <h3 className="truncate font-mono text-[13px] font-semibold" title={p.name}>
-          {p.name}
-        </h3>
-        <span className="ml-auto">
+      <header className="flex flex-col gap-1">
+        <div className="flex items-center gap-2">
+          <StatusDot health={health} />
+          <h3 className="truncate font-mono text-[13px] font-semibold" title={p.name}>
+            {p.name}
+          </h3>
+        </div>
+        <div>
           <Badge tone={(typeTone as Record<string, "sky" | "violet" | "amber" | "rose" | "emerald">)[p.type] ?? "zinc"}>{workerTypeLabels[p.type]}</Badge>
-        </span>
+        </div>
       </header>
 
-      <dl className="grid grid-cols-[5.5rem_1fr] gap-x-2 gap-y-1 text-xs">
+      <dl className="grid grid-cols-[4.5rem_1fr] gap-x-2 gap-y-1 text-xs">
         <dt className="text-zinc-500">State</dt>
         <dd data-testid="state">
           {p.state}
@@ -64,7 +66,9 @@ export function ProcessCard({ process: p, now }: { process: SynapseProcess; now:
           </>
         ) : null}
         <dt className="text-zinc-500">Listeners</dt>
-        <dd className="font-mono text-[11px]">{listenerText(p).join(", ") || "—"}</dd>
+        <dd className="font-mono text-[11px]">
+          {p.listeners.length === 0 ? "—" : listenerText(p).map((l) => <span key={l} className="block whitespace-nowrap">{l}</span>)}
+        </dd>
         {published.length > 0 ? (
           <>
             <dt className="text-zinc-500">Published</dt>
@@ -77,13 +81,13 @@ export function ProcessCard({ process: p, now }: { process: SynapseProcess; now:
         </dd>
       </dl>
 
-      <footer className="flex items-center gap-3 border-t border-zinc-100 pt-2 text-xs dark:border-zinc-800">
-        <div className="flex items-center gap-1.5" title="CPU, % of one core">
-          <span className="w-14 tabular-nums text-zinc-600 dark:text-zinc-400">CPU {p.stats ? `${p.stats.cpuPercent.toFixed(1)}%` : "—"}</span>
+      <footer className="grid grid-cols-2 gap-3 border-t border-zinc-100 pt-2 text-xs dark:border-zinc-800">
+        <div title="CPU, % of one core">
+          <p className="tabular-nums text-zinc-600 dark:text-zinc-400">CPU {p.stats ? `${p.stats.cpuPercent.toFixed(1)}%` : "—"}</p>
           <Sparkline values={history.map((s) => s.cpuPercent)} label={`${p.name} CPU`} colorClass="text-sky-500" />
         </div>
-        <div className="flex items-center gap-1.5" title="Resident memory">
-          <span className="w-16 tabular-nums text-zinc-600 dark:text-zinc-400">{p.stats ? formatBytes(p.stats.memoryBytes) : "— MiB"}</span>
+        <div title="Resident memory">
+          <p className="tabular-nums text-zinc-600 dark:text-zinc-400">Memory {p.stats ? formatBytes(p.stats.memoryBytes) : "—"}</p>
           <Sparkline values={history.map((s) => s.memoryBytes)} label={`${p.name} memory`} colorClass="text-violet-500" />
         </div>
       </footer>

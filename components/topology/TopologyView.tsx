@@ -118,22 +118,24 @@ export function TopologyView() {
                 {t.configDir ? <> (now <code className="font-mono">{t.configDir}</code>)</> : null}.
               </p>
             ) : null}
-            {roleGroups.map((g) => {
-              const members = t.processes.filter((p) => roleGroupOf(p.type) === g.id);
-              if (members.length === 0) return null;
-              return (
-                <section key={g.id} aria-label={g.label}>
-                  <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-zinc-500">
-                    {g.label} <span className="font-normal">({members.length})</span>
-                  </h2>
-                  <div className="flex flex-wrap gap-3">
-                    {members.map((p) => (
-                      <ProcessCard key={p.container?.id ?? p.name} process={p} now={now} />
-                    ))}
-                  </div>
-                </section>
-              );
-            })}
+            <div className="flex flex-wrap items-start gap-x-6 gap-y-5">
+              {roleGroups.map((g) => {
+                const members = t.processes.filter((p) => roleGroupOf(p.type) === g.id);
+                if (members.length === 0) return null;
+                return (
+                  <section key={g.id} aria-label={g.label}>
+                    <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-zinc-500">
+                      {g.label} <span className="font-normal">({members.length})</span>
+                    </h2>
+                    <div className="flex flex-wrap gap-3">
+                      {members.map((p) => (
+                        <ProcessCard key={p.container?.id ?? p.name} process={p} now={now} />
+                      ))}
+                    </div>
+                  </section>
+                );
+              })}
+            </div>
             <Services services={t.services} />
             {t.warnings.length > 0 ? (
               <section aria-label="Warnings" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-xs text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200">

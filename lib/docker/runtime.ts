@@ -43,6 +43,16 @@ function healthFromStatus(status: string): string | null {
   return m[1] === "health: starting" ? "starting" : m[1];
 }
 
+/** The engine lists a published port once per address family (0.0.0.0 and ::); show it once. */
+function uniquePorts(ports: Docker.Port[]): RuntimeUnit["ports"] {
+  const seen = new Map<string, RuntimeUnit["ports"][number]>();
+  for (const p of ports) {
+    const port = { container: p.PrivatePort, host: p.PublicPort ?? null, protocol: p.Type };
+    seen.set(`${port.container}/${port.protocol}/${port.host}`, port);
+  }
+  return [...seen.values()].sort((a, b) => a.container - b.container);
+}
+
 function fromListing(c: Docker.ContainerInfo): RuntimeUnit {
   return {
     id: c.Id,
@@ -56,7 +66,7 @@ function fromListing(c: Docker.ContainerInfo): RuntimeUnit {
     env: null,
     mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, destination: m.Destination })),
     networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([name, n]) => ({ name, ip: n.IPAddress })),
-    ports: (c.Ports ?? []).map((p) => ({ container: p.PrivatePort, host: p.PublicPort ?? null, protocol: p.Type })),
+    ports: uniquePorts(c.Ports ?? []),
     createdAt: new Date(c.Created * 1000).toISOString(),
     startedAt: null,
   };
