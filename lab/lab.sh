@@ -325,12 +325,30 @@ wait_healthy() { # wait_healthy MODE
   done
 }
 
+# A fleetlab project whose state is gone (a fresh clone, a deleted .state) or that another
+# checkout created cannot be reused: its database volume holds other passwords and keys.
+claim_project() {
+  local dirs
+  dirs="$(docker ps -a --filter "label=com.docker.compose.project=$PROJECT" \
+    --format '{{.Label "com.docker.compose.project.working_dir"}}' | sort -u)"
+  local volume=0
+  docker volume inspect "${PROJECT}_pgdata" >/dev/null 2>&1 && volume=1
+  if [[ -z "$dirs" && $volume == 0 ]]; then return 0; fi
+  if [[ ! -f "$STATE/secrets.env" ]] || { [[ -n "$dirs" ]] && [[ "$dirs" != "$LAB" ]]; }; then
+    log "removing a $PROJECT project left by another checkout or an earlier state (${dirs:-volume only})"
+    compose workers down -v --remove-orphans -t 10 >/dev/null 2>&1 || true
+    docker volume rm "${PROJECT}_pgdata" >/dev/null 2>&1 || true
+    rm -rf "$STATE"
+  fi
+}
+
 cmd_up() {
   local mode="${1:-workers}" prev changed=0 t0
   [[ "$mode" == workers || "$mode" == single ]] || die "mode must be workers or single"
   t0=$(date +%s)
   ensure_image
   load_env "$mode"
+  claim_project
   ensure_secrets
   load_env "$mode"
   prev="$(cat "$STATE/mode" 2>/dev/null || true)"
