@@ -1,6 +1,6 @@
 import "server-only";
 import path from "node:path";
-import type { InfraService, SynapseProcess, Topology } from "@/lib/api/schemas/topology";
+import type { Health, InfraService, SynapseProcess, Topology } from "@/lib/api/schemas/topology";
 import { listUnits, withDetails, engineVersion, type RuntimeUnit } from "@/lib/docker/runtime";
 import { DockerUnavailableError } from "@/lib/docker/client";
 import { parseSynapseCommand } from "@/lib/synapse/command";
@@ -19,6 +19,8 @@ export const FLEET_WORKER_LABEL = "io.synapse-fleet.worker";
 export interface ProcessDraft extends Omit<SynapseProcess, "health" | "stats"> {
   probe: ProbeTarget;
   unit: RuntimeUnit | null;
+  /** Started as soon as the draft exists, when discovery is asked to probe. */
+  health?: Promise<Health>;
 }
 
 /** Cheap pre-filter on the listing, so only likely Synapse containers are inspected. */
@@ -126,7 +128,7 @@ function referencedWorkers(hs: HomeserverConfig): Set<string> {
 const typeOrder = new Map<string, number>(roleGroups.flatMap((g, gi) => g.types.map((t) => [t, gi * 100 + workerTypes.indexOf(t)] as const)));
 
 /** Processes and infrastructure from the engine and the config dir, without probing. */
-export async function discoverDrafts(): Promise<{
+export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
   dir: string | null;
   hs: HomeserverConfig | null;
   drafts: ProcessDraft[];
@@ -137,28 +139,30 @@ export async function discoverDrafts(): Promise<{
 }> {
   const warnings: string[] = [];
   const dir = configDir();
+  if (!dir) warnings.push("SYNAPSE_CONFIG_DIR is not set: worker types and listeners cannot be read");
+  // The config and the engine's listing do not depend on each other: read both at once.
+  const [hsResult, unitsResult] = await Promise.allSettled([dir ? readHomeserver(dir) : Promise.resolve(null), listUnits()]);
   let hs: HomeserverConfig | null = null;
-  if (dir) {
-    try {
-      hs = await readHomeserver(dir);
-    } catch (err) {
-      warnings.push(`homeserver.yaml: ${(err as Error).message}`);
-    }
-  } else {
-    warnings.push("SYNAPSE_CONFIG_DIR is not set: worker types and listeners cannot be read");
-  }
+  if (hsResult.status === "fulfilled") hs = hsResult.value;
+  else warnings.push(`homeserver.yaml: ${(hsResult.reason as Error).message}`);
 
   let units: RuntimeUnit[] = [];
   let dockerState: Topology["docker"] = { reachable: true, version: null, error: null };
-  try {
-    units = await listUnits();
-  } catch (err) {
-    if (!(err instanceof DockerUnavailableError)) throw err;
-    dockerState = { reachable: false, version: null, error: err.message };
-  }
+  if (unitsResult.status === "fulfilled") units = unitsResult.value;
+  else if (unitsResult.reason instanceof DockerUnavailableError) dockerState = { reachable: false, version: null, error: unitsResult.reason.message };
+  else throw unitsResult.reason;
 
-  const candidates = await Promise.all(units.filter(looksLikeSynapse).map((u) => withDetails(u)));
-  const found = (await Promise.all(candidates.map((u) => processFromUnit(u, dir, hs, warnings)))).filter((p) => p !== null);
+  // Each container goes through inspect → worker file → (optionally) its first probe on its own,
+  // so a slow one does not hold the others back.
+  const found = (
+    await Promise.all(
+      units.filter(looksLikeSynapse).map(async (u) => {
+        const draft = await processFromUnit(await withDetails(u), dir, hs, warnings);
+        if (draft && opts.probe && draft.unit) draft.health = probeHealth(draft.unit.state, draft.unit.startedAt, draft.probe);
+        return draft;
+      }),
+    )
+  ).filter((p) => p !== null);
 
   if (hs) {
     const have = new Set(found.map((p) => p.name));
@@ -196,12 +200,12 @@ async function cachedEngineVersion(): Promise<{ version: string } | null> {
 
 /** The whole deployment, live: containers, config, and one parallel round of /health probes. */
 export async function discoverTopology(): Promise<Topology> {
-  const d = await discoverDrafts();
+  const d = await discoverDrafts({ probe: true });
   const [processes, version, engine] = await Promise.all([
     Promise.all(
-      d.drafts.map(async ({ probe, unit, ...p }): Promise<SynapseProcess> => ({
+      d.drafts.map(async ({ probe: _probe, unit, health, ...p }): Promise<SynapseProcess> => ({
         ...p,
-        health: unit ? await probeHealth(unit.state, unit.startedAt, probe) : "stopped",
+        health: health ? await health : "stopped",
         stats: unit ? latestStats(unit.id) : null,
       })),
     ),
