@@ -1,0 +1,148 @@
+import { z } from "zod";
+import { workerKinds } from "./catalogue";
+import { workerTypes } from "./types";
+
+/**
+ * The shapes of intents, plans, snapshots and operations. Pure and browser-safe: the planner
+ * (lib/synapse/plan.ts) produces them, the executor (lib/operations) carries them out, the API
+ * validates with them and the OpenAPI document is generated from them.
+ */
+
+export const workerNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,39}$/, "lower-case letters, digits and _, starting with a letter, at most 40 characters")
+  .refine((n) => n !== "main" && n !== "master", "main and master name the main process");
+
+export const resourceLimitsSchema = z.object({
+  cpus: z.number().positive().max(64).optional().describe("CPU limit in cores, e.g. 0.5"),
+  memoryMiB: z.number().int().min(64).max(262_144).optional().describe("memory limit in MiB"),
+});
+
+export const intentSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("add_worker"),
+    type: z.enum(workerKinds),
+    name: workerNameSchema.optional(),
+    port: z.number().int().min(1024).max(65535).optional().describe("its http listener port (allocated when absent)"),
+    resources: resourceLimitsSchema.optional(),
+  }),
+  z.object({ kind: z.literal("remove_worker"), name: workerNameSchema }),
+  z.object({ kind: z.literal("scale"), type: z.enum(workerKinds), count: z.number().int().min(0).max(50) }),
+  z.object({ kind: z.enum(["start", "stop", "restart"]), name: z.string().min(1).max(40) }),
+  z.object({ kind: z.literal("preset"), preset: z.enum(["small", "medium", "large", "one_of_each"]) }),
+  z.object({ kind: z.literal("rollback_to_single_process") }),
+  z.object({ kind: z.literal("restore_workers").describe("bring back the topology from before the last rollback") }),
+  z.object({ kind: z.literal("restore"), operationId: z.string().min(1), point: z.enum(["before", "after"]) }),
+]);
+export type Intent = z.infer<typeof intentSchema>;
+
+/** How a worker container is made; runtime-agnostic (a Swarm service could take the same). */
+export const containerSpecSchema = z.object({
+  name: z.string().describe("container name"),
+  image: z.string(),
+  entrypoint: z.array(z.string()).nullable(),
+  cmd: z.array(z.string()),
+  env: z.record(z.string(), z.string()),
+  binds: z.array(z.string()).describe("host:container[:mode] bind mounts and named volumes, as Docker writes them"),
+  networks: z.array(z.object({ name: z.string(), aliases: z.array(z.string()) })),
+  labels: z.record(z.string(), z.string()),
+  restartPolicy: z.string(),
+  user: z.string().nullable(),
+  ports: z.array(z.object({ container: z.number().int(), host: z.number().int(), hostIp: z.string() })).describe("published ports"),
+  resources: z.object({ nanoCpus: z.number().int().nullable(), memoryBytes: z.number().int().nullable() }),
+});
+export type ContainerSpec = z.infer<typeof containerSpecSchema>;
+
+/** The deployment at one moment: enough to plan from and to put back exactly. */
+export const snapshotSchema = z.object({
+  takenAt: z.string(),
+  /** Config dir files by relative path: homeserver.yaml, workers/*.yaml, prometheus/synapse-targets.json. */
+  files: z.record(z.string(), z.string()),
+  processes: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(workerTypes),
+      state: z.string(),
+      /** Its worker file, relative to the config dir (null for main). */
+      configFile: z.string().nullable(),
+      container: containerSpecSchema.extend({ id: z.string(), managedByFleet: z.boolean() }).nullable(),
+    }),
+  ),
+  /** Host ports already published by any container on the engine (not only Synapse). */
+  usedHostPorts: z.array(z.number().int()),
+});
+export type DeploymentSnapshot = z.infer<typeof snapshotSchema>;
+
+export const fileChangeSchema = z.object({
+  path: z.string().describe("relative to the config dir"),
+  before: z.string().nullable().describe("null: the file is created"),
+  after: z.string().nullable().describe("null: the file is removed"),
+});
+export type FileChange = z.infer<typeof fileChangeSchema>;
+
+export const stepSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("write_files"), reason: z.string() }),
+  z.object({ kind: z.literal("create_container"), process: z.string(), spec: containerSpecSchema, reason: z.string() }),
+  z.object({ kind: z.enum(["start", "stop", "restart", "remove_container"]), process: z.string(), reason: z.string() }),
+  z.object({ kind: z.literal("wait_healthy"), processes: z.array(z.string()), timeoutMs: z.number().int(), reason: z.string() }),
+]);
+export type Step = z.infer<typeof stepSchema>;
+
+export const planSchema = z.object({
+  intent: intentSchema,
+  summary: z.string(),
+  files: z.array(fileChangeSchema),
+  steps: z.array(stepSchema),
+  restarts: z.array(z.object({ process: z.string(), reason: z.string() })),
+  /** Removes or restarts more than a new worker: the UI asks before applying. */
+  destructive: z.boolean(),
+  /** The processes expected afterwards. */
+  expected: z.array(z.object({ name: z.string(), type: z.enum(workerTypes) })),
+  warnings: z.array(z.string()),
+});
+export type Plan = z.infer<typeof planSchema>;
+
+export const operationStatusSchema = z.enum(["planned", "applying", "succeeded", "failed", "interrupted"]);
+export type OperationStatus = z.infer<typeof operationStatusSchema>;
+
+export const stepStatusSchema = z.enum(["pending", "running", "succeeded", "failed", "skipped", "compensated"]);
+
+export const operationSchema = z.object({
+  id: z.string(),
+  intent: intentSchema,
+  actor: z.string(),
+  status: operationStatusSchema,
+  summary: z.string(),
+  plan: planSchema.describe("secrets in file contents are masked"),
+  steps: z.array(
+    z.object({
+      index: z.number().int(),
+      kind: z.string(),
+      target: z.string().nullable(),
+      reason: z.string(),
+      status: stepStatusSchema,
+      startedAt: z.string().nullable(),
+      finishedAt: z.string().nullable(),
+      message: z.string().nullable(),
+    }),
+  ),
+  error: z.string().nullable(),
+  /** The last log lines of the process that failed, when one did. */
+  failureLogs: z.array(z.string()).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  restoreOf: z.string().nullable().describe("the operation whose snapshot this one restored"),
+});
+export type Operation = z.infer<typeof operationSchema>;
+
+/** Refused before anything is touched; the message says why, in the operator's words. */
+export class PlanError extends Error {
+  constructor(
+    readonly code: "invalid" | "conflict" | "not_found" | "limit",
+    message: string,
+  ) {
+    super(message);
+    this.name = "PlanError";
+  }
+}
