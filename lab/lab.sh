@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Synapse Fleet lab: a real Synapse 1.160 worker deployment on local Docker.
-# Usage: lab/lab.sh build | up [workers|single] | down | status | selftest [args] | env
+# Usage: lab/lab.sh build | up [workers|single] | reset [workers|single] | down | status | selftest [args] | env
 set -euo pipefail
 
 LAB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -325,6 +325,17 @@ wait_healthy() { # wait_healthy MODE
   done
 }
 
+# Workers the dashboard created carry no compose labels (so compose neither removes nor
+# duplicates them); the lab removes the ones attached to its network itself.
+remove_fleet_workers() {
+  local ids
+  ids="$(docker ps -aq --filter label=io.synapse-fleet.managed=true --filter "network=${PROJECT}_default")"
+  if [[ -n "$ids" ]]; then
+    log "removing $(wc -w <<<"$ids") worker container(s) created by the dashboard"
+    docker rm -f $ids >/dev/null
+  fi
+}
+
 # A fleetlab project whose state is gone (a fresh clone, a deleted .state) or that another
 # checkout created cannot be reused: its database volume holds other passwords and keys.
 claim_project() {
@@ -336,6 +347,7 @@ claim_project() {
   if [[ -z "$dirs" && $volume == 0 ]]; then return 0; fi
   if [[ ! -f "$STATE/secrets.env" ]] || { [[ -n "$dirs" ]] && [[ "$dirs" != "$LAB" ]]; }; then
     log "removing a $PROJECT project left by another checkout or an earlier state (${dirs:-volume only})"
+    remove_fleet_workers
     compose workers down -v --remove-orphans -t 10 >/dev/null 2>&1 || true
     docker volume rm "${PROJECT}_pgdata" >/dev/null 2>&1 || true
     rm -rf "$STATE"
@@ -353,7 +365,12 @@ cmd_up() {
   load_env "$mode"
   prev="$(cat "$STATE/mode" 2>/dev/null || true)"
   write_log_config
-  write_workers
+  if [[ "$mode" == workers ]]; then
+    write_workers
+  elif [[ "$prev" != single ]]; then
+    # Single process means no worker files either: a first worker then starts from nothing.
+    rm -f "$CONFIG/workers/generic_worker1.yaml" "$CONFIG/workers/media_worker.yaml" "$CONFIG/workers/federation_sender1.yaml"
+  fi
   if [[ "$prev" != "$mode" || ! -f "$CONFIG/homeserver.yaml" ]]; then
     log "writing config for mode '$mode'${prev:+ (was '$prev')}"
     write_homeserver "$mode"
@@ -373,9 +390,20 @@ cmd_up() {
 
 cmd_down() {
   load_env
+  remove_fleet_workers
   compose workers down -v --remove-orphans -t 10 || true
   rm -rf "$STATE"
   log "lab removed"
+}
+
+# Back to the lab's own config for MODE: dashboard-made workers removed, config rewritten.
+cmd_reset() {
+  local mode="${1:-workers}"
+  remove_fleet_workers
+  # Seen as a mode switch: config rewritten, the other mode's containers removed.
+  [[ -d "$STATE" ]] && echo reset >"$STATE/mode"
+  find "$CONFIG/workers" -name '*.yaml' -delete 2>/dev/null || true
+  cmd_up "$mode"
 }
 
 cmd_status() {
@@ -417,11 +445,12 @@ main() {
     build) lock; ensure_image ;;
     up) lock; cmd_up "$@" ;;
     down) lock; cmd_down ;;
+    reset) lock; cmd_reset "$@" ;;
     status) cmd_status ;;
     selftest) cmd_selftest "$@" ;;
     env) cmd_env ;;
     check-redis) cmd_check_redis ;;
-    *) echo "usage: $0 build | up [workers|single] | down | status | selftest | env | check-redis" >&2; exit 2 ;;
+    *) echo "usage: $0 build | up [workers|single] | reset [workers|single] | down | status | selftest | env | check-redis" >&2; exit 2 ;;
   esac
 }
 main "$@"
