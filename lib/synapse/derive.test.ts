@@ -74,6 +74,12 @@ describe("deriveRole", () => {
     expect(deriveRole(worker("typing1", http(9096, "replication")), h2)).toEqual({ type: "stream_writer", streams: ["typing"] });
   });
 
+  it("calls a writer that serves only its client endpoints a stream writer", () => {
+    const h2 = parseHomeserverConfig(homeserver.replace("typing: generic_worker1", "typing: typing_writer1"));
+    const w = worker("typing_writer1", http(8030, "client") + http(9097, "replication"));
+    expect(deriveRole(w, h2)).toEqual({ type: "stream_writer", streams: ["typing"] });
+  });
+
   it("reads pusher, background and name-hinted routing roles", () => {
     expect(deriveRole(worker("pusher1", metrics(9010)), hs).type).toBe("pusher");
     expect(deriveRole(worker("background1", metrics(9011)), hs).type).toBe("background_worker");

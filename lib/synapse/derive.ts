@@ -41,7 +41,8 @@ export function deriveRole(worker: WorkerConfig | null, hs: HomeserverConfig): P
   else if (hs.userDirectoryWorker === name) type = "user_dir";
   else if (hs.appserviceWorker === name) type = "appservice";
   else if (hs.backgroundTasksOn === name) type = "background_worker";
-  else if (!servesHttp && streams.length > 0) type = "stream_writer";
+  // The guide's generic worker serves federation too; a dedicated writer serves at most its client endpoints.
+  else if (streams.length > 0 && !resources.has("federation")) type = "stream_writer";
   else type = nameHints.find(([re]) => re.test(name))?.[1] ?? "generic";
   return { type, streams };
 }

@@ -1,0 +1,139 @@
+import { parse } from "yaml";
+import { singleWriterStreams, workerCatalogue, type WorkerKind } from "./catalogue";
+import { healthListener } from "./config";
+import { allocateName, allocatePort, portRanges } from "./allocate";
+import { workerContainerName, workerContainerSpec } from "./container-spec";
+import { mainHost, networkAlias } from "./deployment";
+import { addListener, appendToList, ensureMap } from "./hs-edit";
+import { countOfKind, draftHs, draftWorkers, kindLabel, type Draft, type NewWorker } from "./plan-draft";
+import { PlanError } from "./plan-schema";
+import { targetEntry } from "./prometheus-targets";
+import { needsReplicationListener, renderWorkerFile, workerFilePath } from "./worker-file";
+
+/** Adds one worker to a draft: its file, its homeserver.yaml keys, its container spec, its metrics target. */
+
+export interface AddWorkerInput {
+  kind: WorkerKind;
+  name?: string;
+  port?: number;
+  resources?: { cpus?: number; memoryMiB?: number };
+}
+
+const stringField = (text: string | undefined, key: string): string | null => {
+  try {
+    const v = text === undefined ? null : (parse(text) as Record<string, unknown> | null)?.[key];
+    return typeof v === "string" ? v : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Main's bind addresses for new listeners: those of its client listener, else all interfaces. */
+function bindAddresses(draft: Draft): string[] {
+  const l = healthListener(draft.dep.hs.listeners);
+  return l && l.bindAddresses.length > 0 ? l.bindAddresses : ["0.0.0.0"];
+}
+
+/** The first worker needs main's replication listener, instance_map.main and Redis. */
+function ensureWorkerMode(draft: Draft): void {
+  const hs = draftHs(draft);
+  const repl = hs.listeners.find((l) => l.type === "http" && l.resources.includes("replication"));
+  let port = repl?.port;
+  if (port === undefined) {
+    const wanted = hs.instanceMap.main?.port;
+    port = wanted !== undefined && !draft.ports.has(wanted) ? wanted : allocatePort(portRanges.mainReplication, draft.ports);
+    draft.ports.add(port);
+    addListener(draft.hs, { port, type: "http", bind_addresses: bindAddresses(draft), resources: [{ names: ["replication"] }] });
+  }
+  if (!hs.instanceMap.main || hs.instanceMap.main.port !== port) {
+    ensureMap(draft.hs, ["instance_map"]);
+    draft.hs.setIn(["instance_map", "main"], draft.hs.createNode({ host: mainHost(draft.dep), port }));
+  }
+  if (!hs.redisEnabled) {
+    ensureMap(draft.hs, ["redis"]);
+    draft.hs.setIn(["redis", "enabled"], true);
+    if (draft.hs.getIn(["redis", "host"]) === undefined) draft.warnings.push("Redis was not configured: redis.enabled is now true, but set redis.host (and password) to your Redis service");
+  }
+}
+
+function refuseConflicts(draft: Draft, input: AddWorkerInput): void {
+  const spec = workerCatalogue[input.kind];
+  if (spec.max !== null && countOfKind(draft, input.kind) >= spec.max)
+    throw new PlanError("limit", `a deployment takes at most ${spec.max} ${kindLabel(input.kind, spec.max)}`);
+  const hs = draftHs(draft);
+  for (const stream of spec.streams) {
+    const writers = hs.streamWriters[stream] ?? [];
+    if (singleWriterStreams.includes(stream) && writers.length > 0)
+      throw new PlanError("conflict", `the ${stream} stream already has its writer (${writers.join(", ")}); it takes exactly one`);
+  }
+}
+
+function choosePort(draft: Draft, wanted: number | undefined, from: number): number {
+  if (wanted !== undefined) {
+    if (draft.ports.has(wanted)) throw new PlanError("conflict", `port ${wanted} is already used by a listener or a published port`);
+    draft.ports.add(wanted);
+    return wanted;
+  }
+  const p = allocatePort(from, draft.ports);
+  draft.ports.add(p);
+  return p;
+}
+
+export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker {
+  const spec = workerCatalogue[input.kind];
+  const main = draft.dep.main?.container;
+  if (!main) throw new PlanError("invalid", "main's container is unknown, so a worker container cannot be derived from it");
+  refuseConflicts(draft, input);
+
+  const name = input.name ?? allocateName(spec.namePrefix, draft.names);
+  if (draft.names.has(name)) throw new PlanError("conflict", `the name ${name} is already used by a worker, a container or instance_map`);
+  const containerName = workerContainerName(main, name);
+  if (draft.containerNames.has(containerName)) throw new PlanError("conflict", `a container named ${containerName} already exists`);
+  if (input.port !== undefined && spec.resources.length === 0) throw new PlanError("invalid", `a ${kindLabel(input.kind)} has no http listener to put on port ${input.port}`);
+
+  const http = spec.resources.length > 0 ? choosePort(draft, input.port, portRanges.http) : null;
+  const replication = needsReplicationListener(input.kind) ? choosePort(draft, undefined, portRanges.replication) : null;
+  const metrics = choosePort(draft, undefined, portRanges.metrics);
+  draft.names.add(name);
+  draft.containerNames.add(containerName);
+  const alias = networkAlias(name);
+
+  ensureWorkerMode(draft);
+  const doc = draft.hs;
+  for (const stream of spec.streams) appendToList(doc, ["stream_writers", stream], name, true);
+  if (replication !== null) {
+    ensureMap(doc, ["instance_map"]);
+    doc.setIn(["instance_map", name], doc.createNode({ host: alias, port: replication }));
+  }
+  const key = spec.homeserverKey;
+  if (key === "federation_sender_instances" || key === "pusher_instances") appendToList(doc, [key], name);
+  else if (key === "media_instance_running_background_jobs") {
+    if (!draftHs(draft).mediaBackgroundJobsOn) doc.setIn([key], name);
+  } else if (key) doc.setIn([key], name);
+  if (input.kind === "media" && doc.get("enable_media_repo") !== false) doc.set("enable_media_repo", false);
+
+  const existingWorkerFile = draftWorkers(draft).find((w) => w.entry?.file)?.entry?.file;
+  const logConfig =
+    stringField(existingWorkerFile ? draft.ctx.snapshot.files[existingWorkerFile] : undefined, "worker_log_config") ??
+    stringField(draft.dep.hsText, "log_config");
+  draft.files.set(workerFilePath(name), renderWorkerFile({ name, kind: input.kind, ports: { http, replication, metrics }, logConfig, bindAddresses: bindAddresses(draft) }));
+  draft.targets.add.push(targetEntry(name, alias, metrics));
+
+  const peers = draft.dep.workers.flatMap((w) => (w.process?.container ? [w.process.container] : []));
+  const containerSpec = workerContainerSpec(main, {
+    name,
+    kind: input.kind,
+    httpPort: http,
+    alias,
+    resources: input.resources,
+    workerCommand: draft.ctx.settings?.workerCommand,
+    publishHttpPorts: draft.ctx.settings?.publishHttpPorts,
+    peers: [...peers, ...draft.added.map((a) => a.spec)].map((c) => ({ ...c, id: "", managedByFleet: true })),
+    mainHttpPort: healthListener(draft.dep.hs.listeners)?.port ?? null,
+  });
+  if (spec.routes.length > 0 && !spec.traefikService)
+    draft.warnings.push(`${name} serves ${spec.routes.join(", ")}: route those paths to it in your load balancer (no shared Traefik service for this kind)`);
+  const added: NewWorker = { name, kind: input.kind, httpPort: http, spec: containerSpec };
+  draft.added.push(added);
+  return added;
+}

@@ -1,0 +1,16 @@
+import type { DeploymentSnapshot } from "./plan-schema";
+
+/** What a plan is computed from; the executor gathers it (no I/O happens in planning). */
+export interface PlanContext {
+  /** The current deployment: config files by relative path, processes with container specs, used host ports. */
+  snapshot: DeploymentSnapshot;
+  settings?: { workerCommand?: string[] | null; publishHttpPorts?: boolean | null; healthTimeoutMs?: number };
+  /** For restore / restore_workers: the deployment to go back to, resolved by the executor from history. */
+  restoreTarget?: DeploymentSnapshot;
+}
+
+export const DEFAULT_HEALTH_TIMEOUT_MS = 120_000;
+
+export function healthTimeout(ctx: PlanContext): number {
+  return ctx.settings?.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+}
