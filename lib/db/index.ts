@@ -8,7 +8,7 @@ import { resolveDbTarget, type DbTarget } from "./target";
 // The only entry point to the database. Nothing outside lib/db imports the Prisma client.
 export type { Db } from "./client";
 export type { DbTarget } from "./target";
-export type { ApiToken, LoginThrottle, Session, User } from "./generated/sqlite/client";
+export type { ApiToken, LoginThrottle, Operation as OperationRow, OperationStep as OperationStepRow, Session, User } from "./generated/sqlite/client";
 export { Prisma } from "./generated/sqlite/client";
 export { applyMigrations, loadMigrations } from "./migrate";
 export { resolveDbTarget } from "./target";

@@ -1,0 +1,232 @@
+import "server-only";
+import type Docker from "dockerode";
+import type { ContainerSpec } from "@/lib/synapse/plan-schema";
+import { envRecord } from "@/lib/synapse/command";
+import { docker, DockerUnavailableError, isUnreachable } from "./client";
+import { forgetInspect } from "./runtime";
+
+/**
+ * Creates, starts, stops and removes the processes of a deployment. The executor only sees
+ * this interface: containers today (dockerode), Swarm services later, fakes in unit tests.
+ */
+export interface ProcessRunner {
+  /** Creates (does not start) a process from its spec; returns its id. */
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  stop(id: string, timeoutS?: number): Promise<void>;
+  restart(id: string, timeoutS?: number): Promise<void>;
+  remove(id: string, force?: boolean): Promise<void>;
+  /** How the process was made, read back from the engine: enough to re-create it. */
+  specOf(id: string): Promise<ContainerSpec>;
+  /** running | exited | created | restarting | paused | dead, or "missing" when it is gone. */
+  stateOf(id: string): Promise<{ state: string; exitCode: number | null }>;
+  /** The last lines of its stdout and stderr, interleaved as the engine stored them. */
+  logsTail(id: string, lines: number): Promise<string[]>;
+  /** Host ports published by any process on the engine, stopped ones included. */
+  usedHostPorts(): Promise<number[]>;
+}
+
+/** HTTP status codes the engine answers with when the target is already where we want it. */
+const NOT_MODIFIED = 304;
+
+async function engine<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isUnreachable(err)) throw new DockerUnavailableError(err);
+    const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
+    const message = e.json?.message ?? e.message ?? String(err);
+    const wrapped = new Error(`${what}: ${message.replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, "")}`);
+    (wrapped as Error & { statusCode?: number }).statusCode = e.statusCode;
+    throw wrapped;
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}
+
+/** Splits the engine's multiplexed log stream (8-byte frame headers) into text; TTY logs are raw. */
+export function demultiplexLogs(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const streamType = buf[i];
+    const size = buf.readUInt32BE(i + 4);
+    if (streamType > 2 || buf[i + 1] !== 0 || buf[i + 2] !== 0 || buf[i + 3] !== 0) return buf.toString("utf8"); // not multiplexed
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  if (i < buf.length && parts.length === 0) return buf.toString("utf8");
+  return Buffer.concat(parts).toString("utf8");
+}
+
+/** "8009/tcp" → 8009; only TCP ports are part of a spec (Synapse listens on nothing else). */
+function tcpPort(key: string): number | null {
+  const m = /^(\d+)\/tcp$/.exec(key);
+  return m ? Number(m[1]) : null;
+}
+
+/** Reads a container's spec from inspect: the inverse of create(). */
+export function specFromInspect(info: Docker.ContainerInspectInfo): ContainerSpec {
+  const hc = info.HostConfig ?? {};
+  const binds = [...(hc.Binds ?? [])];
+  const boundDests = new Set(binds.map((b) => b.split(":")[1]));
+  for (const m of info.Mounts ?? []) {
+    if (boundDests.has(m.Destination)) continue;
+    // Named (and anonymous) volumes keep their data when referenced by name; --mount binds too.
+    if (m.Type === "volume" && m.Name) binds.push(`${m.Name}:${m.Destination}${m.RW === false ? ":ro" : ""}`);
+    else if (m.Type === "bind") binds.push(`${m.Source}:${m.Destination}${m.RW === false ? ":ro" : ""}`);
+  }
+  const shortId = info.Id.slice(0, 12);
+  const networks = Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, n]) => ({
+    name,
+    // The engine adds the short container id as an alias itself; a re-created container gets its own.
+    aliases: ((n.Aliases ?? []) as string[]).filter((a) => a !== shortId),
+  }));
+  const ports: ContainerSpec["ports"] = [];
+  for (const [key, bindings] of Object.entries(hc.PortBindings ?? {})) {
+    const container = tcpPort(key);
+    if (container === null) continue;
+    for (const b of (bindings as Array<{ HostIp?: string; HostPort?: string }> | null) ?? []) {
+      const host = Number(b.HostPort);
+      if (Number.isInteger(host) && host > 0) ports.push({ container, host, hostIp: b.HostIp ?? "" });
+    }
+  }
+  const entrypoint = info.Config.Entrypoint;
+  return {
+    name: info.Name.replace(/^\//, ""),
+    image: info.Config.Image,
+    entrypoint: entrypoint == null ? null : [entrypoint].flat(),
+    cmd: [info.Config.Cmd ?? []].flat(),
+    env: envRecord(info.Config.Env),
+    binds,
+    networks,
+    labels: info.Config.Labels ?? {},
+    restartPolicy: hc.RestartPolicy?.Name ?? "",
+    user: info.Config.User ? info.Config.User : null,
+    ports,
+    resources: { nanoCpus: hc.NanoCpus || null, memoryBytes: hc.Memory || null },
+  };
+}
+
+/** The engine's create options for a spec: first network at create time, the others connected after. */
+export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+  const [first] = spec.networks;
+  const portBindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  const exposed: Record<string, object> = {};
+  for (const p of spec.ports) {
+    const key = `${p.container}/tcp`;
+    exposed[key] = {};
+    (portBindings[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.host) });
+  }
+  return {
+    name: spec.name,
+    Image: spec.image,
+    Entrypoint: spec.entrypoint ?? undefined,
+    Cmd: spec.cmd,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: spec.labels,
+    User: spec.user ?? undefined,
+    ExposedPorts: exposed,
+    HostConfig: {
+      Binds: spec.binds,
+      RestartPolicy: { Name: spec.restartPolicy || "no" },
+      NanoCpus: spec.resources.nanoCpus ?? undefined,
+      Memory: spec.resources.memoryBytes ?? undefined,
+      PortBindings: portBindings,
+      NetworkMode: first?.name,
+    },
+    NetworkingConfig: first ? { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } } : undefined,
+  };
+}
+
+/** ProcessRunner over plain Docker containers. */
+export class ContainerRunner implements ProcessRunner {
+  constructor(private readonly api: Docker = docker()) {}
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const c = await engine(`create ${spec.name}`, () => this.api.createContainer(createOptions(spec)));
+    try {
+      for (const n of spec.networks.slice(1)) {
+        await engine(`connect ${spec.name} to ${n.name}`, () =>
+          this.api.getNetwork(n.name).connect({ Container: c.id, EndpointConfig: { Aliases: n.aliases } }),
+        );
+      }
+    } catch (err) {
+      // A half-made container is not one the caller knows about: take it away again.
+      await c.remove({ force: true }).catch(() => undefined);
+      throw err;
+    }
+    return c.id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.tolerating(NOT_MODIFIED, `start ${id.slice(0, 12)}`, () => this.api.getContainer(id).start());
+  }
+
+  async stop(id: string, timeoutS = 10): Promise<void> {
+    await this.tolerating(NOT_MODIFIED, `stop ${id.slice(0, 12)}`, () => this.api.getContainer(id).stop({ t: timeoutS }));
+  }
+
+  async restart(id: string, timeoutS = 10): Promise<void> {
+    await engine(`restart ${id.slice(0, 12)}`, () => this.api.getContainer(id).restart({ t: timeoutS }));
+    forgetInspect(id);
+  }
+
+  async remove(id: string, force = false): Promise<void> {
+    await this.tolerating(404, `remove ${id.slice(0, 12)}`, () => this.api.getContainer(id).remove({ force }));
+  }
+
+  async specOf(id: string): Promise<ContainerSpec> {
+    return specFromInspect(await engine(`inspect ${id.slice(0, 12)}`, () => this.api.getContainer(id).inspect()));
+  }
+
+  async stateOf(id: string): Promise<{ state: string; exitCode: number | null }> {
+    try {
+      const info = await this.api.getContainer(id).inspect();
+      return { state: info.State.Status, exitCode: info.State.Running ? null : info.State.ExitCode };
+    } catch (err) {
+      if (statusOf(err) === 404) return { state: "missing", exitCode: null };
+      return engine(`inspect ${id.slice(0, 12)}`, () => Promise.reject(err));
+    }
+  }
+
+  async logsTail(id: string, lines: number): Promise<string[]> {
+    const buf = (await engine(`logs of ${id.slice(0, 12)}`, () =>
+      this.api.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
+    )) as unknown as Buffer;
+    const text = demultiplexLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+    const out = text.split("\n");
+    if (out.at(-1) === "") out.pop();
+    return out.slice(-lines);
+  }
+
+  async usedHostPorts(): Promise<number[]> {
+    const list = await engine("list containers", () => this.api.listContainers({ all: true }));
+    const ports = new Set<number>();
+    for (const c of list) for (const p of c.Ports ?? []) if (p.PublicPort) ports.add(p.PublicPort);
+    // A stopped container lists no ports, but takes its published ones back when it starts.
+    await Promise.all(
+      list
+        .filter((c) => c.State !== "running")
+        .map(async (c) => {
+          // Gone between the listing and now: it holds no port any more.
+          const info = await this.api.getContainer(c.Id).inspect().catch(() => null);
+          for (const bindings of Object.values(info?.HostConfig?.PortBindings ?? {})) {
+            for (const b of (bindings as Array<{ HostPort?: string }> | null) ?? []) if (Number(b.HostPort) > 0) ports.add(Number(b.HostPort));
+          }
+        }),
+    );
+    return [...ports].sort((a, b) => a - b);
+  }
+
+  private async tolerating(okStatus: number, what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (statusOf(err) === okStatus) return;
+      await engine(what, () => Promise.reject(err));
+    }
+  }
+}

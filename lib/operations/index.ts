@@ -1,0 +1,83 @@
+import "server-only";
+import { exportCompose } from "@/lib/synapse/compose";
+import { planIntent } from "@/lib/synapse/plan";
+import type { PlanContext } from "@/lib/synapse/plan-context";
+import { intentSchema, PlanError, type Intent, type Operation, type Plan } from "@/lib/synapse/plan-schema";
+import { maskPlan } from "@/lib/synapse/secrets";
+import { OperationConflictError } from "./errors";
+import * as history from "./history";
+import { beginOperation, defaultDeps, readOperation, recoverInterrupted, resolveRestore, subscribe, type Planner } from "./service";
+import { captureSnapshot } from "./snapshot";
+
+// The one door the API routes and the CLI use to change the deployment.
+export { OperationConflictError };
+
+/** The planner's settings, from the environment. */
+export function planSettings(env: Record<string, string | undefined> = process.env): NonNullable<PlanContext["settings"]> {
+  const command = env.FLEET_WORKER_COMMAND?.trim();
+  const timeout = Number(env.FLEET_HEALTH_TIMEOUT_MS);
+  return {
+    workerCommand: command ? command.split(/\s+/) : null,
+    healthTimeoutMs: Number.isInteger(timeout) && timeout > 0 ? timeout : 120_000,
+  };
+}
+
+function parseIntent(intent: Intent): Intent {
+  const parsed = intentSchema.safeParse(intent);
+  if (!parsed.success) throw new PlanError("invalid", parsed.error.issues.map((i) => `${i.path.join(".") || "intent"}: ${i.message}`).join("; "));
+  return parsed.data;
+}
+
+function plannerFor(intent: Intent): Planner {
+  const settings = planSettings();
+  return (snapshot, restoreTarget) => planIntent(intent, { snapshot, settings, restoreTarget });
+}
+
+/** What an intent would do, without doing it (secrets masked). Throws PlanError. */
+export async function previewPlan(intent: Intent): Promise<Plan> {
+  const valid = parseIntent(intent);
+  const restore = await resolveRestore(valid);
+  const plan = plannerFor(valid)(await captureSnapshot(), restore?.snapshot);
+  return maskPlan(plan);
+}
+
+/** Plans, records and starts applying an intent; returns at once with the operation's id. */
+export async function startOperation(intent: Intent, actor: string): Promise<{ operationId: string }> {
+  const valid = parseIntent(intent);
+  const { operationId, done } = await beginOperation(valid, actor, plannerFor(valid), defaultDeps());
+  done.catch((err: unknown) => console.error(`[operations] ${operationId} could not be recorded to the end:`, err));
+  return { operationId };
+}
+
+/** Like startOperation, but waits for the end (tests, CLI). */
+export async function runOperation(intent: Intent, actor: string): Promise<Operation> {
+  const valid = parseIntent(intent);
+  const { operationId, done } = await beginOperation(valid, actor, plannerFor(valid), defaultDeps());
+  await done;
+  const op = await readOperation(operationId);
+  if (!op) throw new Error(`Operation ${operationId} vanished from the history`);
+  return op;
+}
+
+/** One operation as the API shows it (plan secrets masked), or null. */
+export async function getOperation(id: string): Promise<Operation | null> {
+  return readOperation(id);
+}
+
+/** Calls fn with the whole operation on every recorded change; returns the unsubscribe function. */
+export function subscribeOperation(id: string, fn: (op: Operation) => void): () => void {
+  return subscribe(id, fn);
+}
+
+/** Operations, newest first; `before` continues after that operation's id. */
+export async function listHistory(opts: { limit?: number; before?: string } = {}): Promise<Operation[]> {
+  await recoverInterrupted();
+  const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), 500);
+  const rows = await history.listOperationRows({ limit, before: opts.before });
+  return rows.map((r) => history.toOperation(r, maskPlan));
+}
+
+/** The deployment as it runs now, as a docker-compose file. */
+export async function exportComposeFile(): Promise<string> {
+  return exportCompose(await captureSnapshot());
+}

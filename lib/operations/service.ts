@@ -1,0 +1,184 @@
+import "server-only";
+import { ContainerRunner, type ProcessRunner } from "@/lib/docker/containers";
+import type { DeploymentSnapshot, Intent, Operation, Plan } from "@/lib/synapse/plan-schema";
+import { PlanError } from "@/lib/synapse/plan-schema";
+import { maskPlan } from "@/lib/synapse/secrets";
+import { configDir } from "@/lib/topology/config-files";
+import { OperationConflictError } from "./errors";
+import { executePlan, initialRecords, type StepRecord } from "./executor";
+import { liveHealthChecker, type HealthChecker } from "./health";
+import * as history from "./history";
+import { captureSnapshot } from "./snapshot";
+
+/**
+ * Runs operations: one at a time per deployment, recorded as they go, followed live by
+ * subscribers. The planner is passed in, so this module knows how to apply a plan but not
+ * how one is made (index.ts wires in lib/synapse/plan; tests pass hand-built plans).
+ */
+
+export interface OperationDeps {
+  runner: ProcessRunner;
+  health: HealthChecker;
+  /** The config dir: the deployment, and the key of its lock. */
+  dir: string;
+}
+
+export function defaultDeps(): OperationDeps {
+  const dir = configDir();
+  if (!dir) throw new PlanError("invalid", "SYNAPSE_CONFIG_DIR is not set: there is no deployment to change");
+  return { runner: new ContainerRunner(), health: liveHealthChecker, dir };
+}
+
+/** Makes the plan from the snapshot (and, for restores, the deployment to go back to). */
+export type Planner = (snapshot: DeploymentSnapshot, restoreTarget: DeploymentSnapshot | undefined) => Plan;
+
+interface Registry {
+  /** Deployment (config dir) → the operation applying to it here; "" while it is being planned. */
+  running: Map<string, string>;
+  subscribers: Map<string, Set<(op: Operation) => void>>;
+  emitting: Map<string, Promise<void>>;
+  recovered: Promise<void> | null;
+}
+
+// On globalThis so Next's dev-mode module reloads share one lock and one set of subscribers.
+const holder = globalThis as typeof globalThis & { __fleetOperations?: Registry };
+function registry(): Registry {
+  holder.__fleetOperations ??= { running: new Map(), subscribers: new Map(), emitting: new Map(), recovered: null };
+  return holder.__fleetOperations;
+}
+
+function historyLimit(): number {
+  const n = Number(process.env.FLEET_HISTORY_LIMIT);
+  return Number.isInteger(n) && n > 0 ? n : 1000;
+}
+
+/**
+ * Operations a previous run of the dashboard left `applying` become `interrupted`. Once per
+ * process, on first use; retried on the next call if the database was not reachable.
+ */
+export function recoverInterrupted(): Promise<void> {
+  const reg = registry();
+  if (!reg.recovered) {
+    const ready = history.markInterrupted(new Set(reg.running.values())).then(() => undefined);
+    reg.recovered = ready;
+    ready.catch(() => {
+      if (reg.recovered === ready) reg.recovered = null;
+    });
+  }
+  return reg.recovered;
+}
+
+/** The masked API shape of an operation, or null. */
+export async function readOperation(id: string): Promise<Operation | null> {
+  await recoverInterrupted();
+  const row = await history.findOperationRow(id);
+  return row ? history.toOperation(row, maskPlan) : null;
+}
+
+export function subscribe(id: string, fn: (op: Operation) => void): () => void {
+  const subs = registry().subscribers;
+  let set = subs.get(id);
+  if (!set) subs.set(id, (set = new Set()));
+  set.add(fn);
+  return () => {
+    set.delete(fn);
+    if (set.size === 0 && subs.get(id) === set) subs.delete(id);
+  };
+}
+
+/** Sends subscribers the operation as recorded now; emissions of one operation stay in order. */
+function emit(id: string): Promise<void> {
+  const reg = registry();
+  const previous = reg.emitting.get(id) ?? Promise.resolve();
+  const next = previous.then(async () => {
+    const subs = reg.subscribers.get(id);
+    if (!subs || subs.size === 0) return;
+    const op = await readOperation(id);
+    if (op) for (const fn of [...subs]) fn(op);
+  }).catch((err: unknown) => console.error(`[operations] notifying subscribers of ${id} failed:`, err));
+  reg.emitting.set(id, next);
+  void next.then(() => {
+    if (reg.emitting.get(id) === next) reg.emitting.delete(id);
+  });
+  return next;
+}
+
+/** Resolves the snapshot a restore goes back to, from history. */
+export async function resolveRestore(intent: Intent): Promise<{ operationId: string; snapshot: DeploymentSnapshot } | null> {
+  if (intent.kind === "restore") {
+    const found = await history.findSnapshot(intent.operationId, intent.point);
+    if (!found) throw new PlanError("not_found", `There is no operation ${intent.operationId} in the history`);
+    if (!found.snapshot) throw new PlanError("not_found", `Operation ${intent.operationId} has no snapshot from ${intent.point} it`);
+    return { operationId: found.operationId, snapshot: found.snapshot };
+  }
+  if (intent.kind === "restore_workers") {
+    const rollback = await history.findLatestSucceeded("rollback_to_single_process");
+    if (!rollback?.snapshotBefore) throw new PlanError("not_found", "No rollback to a single process has succeeded: there are no workers to bring back");
+    return { operationId: rollback.id, snapshot: rollback.snapshotBefore };
+  }
+  return null;
+}
+
+/**
+ * Plans and records an operation, then applies it in the background. Refuses with
+ * OperationConflictError while another one applies to the same deployment (in this process,
+ * or in another sharing the database); planning errors are thrown before anything is recorded.
+ */
+export async function beginOperation(
+  intent: Intent,
+  actor: string,
+  planner: Planner,
+  deps: OperationDeps = defaultDeps(),
+): Promise<{ operationId: string; done: Promise<void> }> {
+  await recoverInterrupted();
+  const reg = registry();
+  const held = reg.running.get(deps.dir);
+  if (held !== undefined) throw new OperationConflictError("Another operation is being applied to this deployment; wait for it to finish", held || null);
+  reg.running.set(deps.dir, ""); // taken synchronously after the check: no await in between
+  try {
+    const applying = await history.findApplying();
+    if (applying) throw new OperationConflictError(`Operation ${applying.id} (${applying.summary}) is being applied; wait for it to finish`, applying.id);
+    const restore = await resolveRestore(intent);
+    const snapshot = await captureSnapshot(deps.runner);
+    const plan = planner(snapshot, restore?.snapshot);
+    const records = initialRecords(plan);
+    const operationId = await history.recordApplying({ intent, actor, plan, snapshotBefore: snapshot, restoreOf: restore?.operationId ?? null, steps: records });
+    reg.running.set(deps.dir, operationId);
+    const done = apply(operationId, plan, snapshot, records, deps).finally(() => {
+      if (reg.running.get(deps.dir) === operationId) reg.running.delete(deps.dir);
+    });
+    return { operationId, done };
+  } catch (err) {
+    reg.running.delete(deps.dir);
+    throw err;
+  }
+}
+
+async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, records: StepRecord[], deps: OperationDeps): Promise<void> {
+  const onStep = async (step: StepRecord) => {
+    try {
+      await history.saveStep(id, step);
+    } catch (err) {
+      // The operation goes on: stopping halfway because a progress line was not written would be worse.
+      console.error(`[operations] recording step ${step.index} of ${id} failed:`, err);
+    }
+    void emit(id);
+  };
+  let outcome: Parameters<typeof history.recordFinished>[1];
+  try {
+    const result = await executePlan(plan, snapshot, { ...deps, onStep }, records);
+    outcome = result.ok
+      ? { status: "succeeded", error: null, failureLogs: null, snapshotAfter: null }
+      : { status: "failed", error: result.error, failureLogs: result.failureLogs, snapshotAfter: null };
+  } catch (err) {
+    outcome = { status: "failed", error: `The executor stopped unexpectedly: ${(err as Error).message}`, failureLogs: null, snapshotAfter: null };
+  }
+  try {
+    outcome.snapshotAfter = await captureSnapshot(deps.runner);
+  } catch (err) {
+    console.error(`[operations] the snapshot after ${id} could not be taken:`, err);
+  }
+  await history.recordFinished(id, outcome);
+  await history.pruneHistory(historyLimit()).catch((err: unknown) => console.error("[operations] pruning history failed:", err));
+  await emit(id);
+}
