@@ -66,7 +66,7 @@ test.describe("with credentials", () => {
     const doc = await res.json();
     expect(doc.openapi).toMatch(/^3\./);
     for (const r of routes) {
-      const p = r.path.replace(/example/g, "{id}");
+      const p = r.template;
       expect(doc.paths[p] ?? {}, `${r.method} ${p} in openapi.json`).toHaveProperty(r.method.toLowerCase());
     }
     expect(doc.paths["/api/topology"].get.responses["200"].content["application/json"].schema.properties.processes).toMatchObject({ type: "array" });

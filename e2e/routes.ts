@@ -3,7 +3,10 @@ import path from "node:path";
 
 export interface ApiRoute {
   method: string;
+  /** A callable URL: every [param] segment filled with "example". */
   path: string;
+  /** The OpenAPI path: every [param] segment as {param}. */
+  template: string;
   file: string;
 }
 
@@ -18,15 +21,11 @@ export function allApiRoutes(): ApiRoute[] {
       if (entry.isDirectory()) walk(full);
       else if (/^route\.tsx?$/.test(entry.name)) {
         const src = fs.readFileSync(full, "utf8");
-        const urlPath =
-          "/api/" +
-          path
-            .relative(ROOT, dir)
-            .split(path.sep)
-            .map((seg) => (seg.startsWith("[") ? "example" : seg))
-            .join("/");
+        const segments = path.relative(ROOT, dir).split(path.sep);
+        const urlPath = "/api/" + segments.map((seg) => (seg.startsWith("[") ? "example" : seg)).join("/");
+        const template = "/api/" + segments.map((seg) => seg.replace(/^\[(.+)\]$/, "{$1}")).join("/");
         for (const m of src.matchAll(/export\s+(?:const|async function|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g)) {
-          out.push({ method: m[1], path: urlPath.replace(/\/$/, ""), file: path.relative(process.cwd(), full) });
+          out.push({ method: m[1], path: urlPath.replace(/\/$/, ""), template: template.replace(/\/$/, ""), file: path.relative(process.cwd(), full) });
         }
       }
     }

@@ -2,6 +2,8 @@ import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { authenticateRequest } from "@/lib/auth";
 import { Sidebar } from "@/components/shell/Sidebar";
+import { PrincipalProvider } from "@/components/shell/PrincipalContext";
+import { OperationsProvider } from "@/components/operations/OperationsProvider";
 
 export const dynamic = "force-dynamic";
 
@@ -12,7 +14,11 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   return (
     <div className="flex min-h-screen">
       <Sidebar user={{ name: principal.name, role: principal.role }} />
-      <main className="min-w-0 flex-1">{children}</main>
+      <PrincipalProvider user={{ name: principal.name, role: principal.role }}>
+        <OperationsProvider>
+          <main className="min-w-0 flex-1">{children}</main>
+        </OperationsProvider>
+      </PrincipalProvider>
     </div>
   );
 }

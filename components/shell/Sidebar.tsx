@@ -4,7 +4,10 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useState } from "react";
 
-const screens = [{ href: "/", label: "Topology" }];
+const screens = [
+  { href: "/", label: "Topology" },
+  { href: "/history", label: "History" },
+];
 
 export function Sidebar({ user }: { user: { name: string; role: string } }) {
   const path = usePathname();
@@ -25,7 +28,7 @@ export function Sidebar({ user }: { user: { name: string; role: string } }) {
           <li key={s.href}>
             <Link
               href={s.href}
-              aria-current={path === s.href ? "page" : undefined}
+              aria-current={(s.href === "/" ? path === "/" : path === s.href || path.startsWith(`${s.href}/`)) ? "page" : undefined}
               className="block rounded-md px-2 py-1.5 text-zinc-700 hover:bg-zinc-100 aria-[current=page]:bg-zinc-100 aria-[current=page]:font-medium dark:text-zinc-300 dark:hover:bg-zinc-800 dark:aria-[current=page]:bg-zinc-800"
             >
               {s.label}

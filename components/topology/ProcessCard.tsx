@@ -6,6 +6,7 @@ import { Badge } from "@/components/ui/Badge";
 import { StatusDot, healthForDisplay } from "@/components/ui/StatusDot";
 import { formatBytes, formatUptime } from "@/components/ui/format";
 import { Sparkline } from "./Sparkline";
+import { ProcessCardMenu } from "./ProcessCardMenu";
 import { useStatsHistory } from "./useLiveTopology";
 
 const typeTone = {
@@ -21,7 +22,7 @@ function listenerText(p: SynapseProcess): string[] {
 }
 
 /** One Synapse process: who it is, what it does, whether it is well, and what it costs. */
-export function ProcessCard({ process: p, now }: { process: SynapseProcess; now: number }) {
+export function ProcessCard({ process: p, now, canOperate = false }: { process: SynapseProcess; now: number; canOperate?: boolean }) {
   const history = useStatsHistory(p.container?.id ?? null);
   const health = healthForDisplay(p.health, p.state);
   const uptime = p.state === "running" ? formatUptime(p.container?.startedAt ?? null, now) : null;
@@ -39,6 +40,7 @@ export function ProcessCard({ process: p, now }: { process: SynapseProcess; now:
           <h3 className="truncate font-mono text-[13px] font-semibold" title={p.name}>
             {p.name}
           </h3>
+          {canOperate ? <ProcessCardMenu process={p} /> : null}
         </div>
         <div>
           <Badge tone={(typeTone as Record<string, "sky" | "violet" | "amber" | "rose" | "emerald">)[p.type] ?? "zinc"}>{workerTypeLabels[p.type]}</Badge>

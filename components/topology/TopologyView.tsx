@@ -4,7 +4,9 @@ import { useEffect, useState } from "react";
 import type { InfraService, Topology } from "@/lib/api/schemas/topology";
 import { roleGroupOf, roleGroups } from "@/lib/synapse/types";
 import { StatusDot } from "@/components/ui/StatusDot";
+import { useCanOperate } from "@/components/shell/PrincipalContext";
 import { ProcessCard } from "./ProcessCard";
+import { TopologyActions } from "./TopologyActions";
 import { useLiveTopology, type LiveStatus } from "./useLiveTopology";
 
 function useNow(everyMs: number): number {
@@ -16,7 +18,7 @@ function useNow(everyMs: number): number {
   return now;
 }
 
-function Header({ t, live }: { t: Topology | undefined; live: LiveStatus }) {
+function Header({ t, live, canOperate }: { t: Topology | undefined; live: LiveStatus; canOperate: boolean }) {
   const liveText = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" }[live];
   return (
     <header className="flex flex-wrap items-center gap-x-6 gap-y-2 border-b border-zinc-200 px-6 py-3 dark:border-zinc-800">
@@ -27,6 +29,7 @@ function Header({ t, live }: { t: Topology | undefined; live: LiveStatus }) {
           {t?.synapseVersion ? ` · Synapse ${t.synapseVersion}` : ""}
         </p>
       </div>
+      {canOperate && t ? <TopologyActions processes={t.processes} /> : null}
       <div className="ml-auto flex items-center gap-4 text-xs" aria-label="connections">
         <span className="flex items-center gap-1.5" data-testid="docker-status">
           <StatusDot health={t ? (t.docker.reachable ? "healthy" : "unhealthy") : "unknown"} />
@@ -93,9 +96,10 @@ function Services({ services }: { services: InfraService[] }) {
 export function TopologyView() {
   const { data: t, error, isPending, live } = useLiveTopology();
   const now = useNow(30_000);
+  const canOperate = useCanOperate();
   return (
     <div className="flex min-h-screen flex-col">
-      <Header t={t} live={live} />
+      <Header t={t} live={live} canOperate={canOperate} />
       <div className="flex flex-col gap-5 p-6">
         {error ? (
           <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
@@ -129,7 +133,7 @@ export function TopologyView() {
                     </h2>
                     <div className="flex flex-wrap gap-3">
                       {members.map((p) => (
-                        <ProcessCard key={p.container?.id ?? p.name} process={p} now={now} />
+                        <ProcessCard key={p.container?.id ?? p.name} process={p} now={now} canOperate={canOperate} />
                       ))}
                     </div>
                   </section>

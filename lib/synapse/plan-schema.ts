@@ -11,7 +11,8 @@ import { workerTypes } from "./types";
 export const workerNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,39}$/, "lower-case letters, digits and _, starting with a letter, at most 40 characters")
-  .refine((n) => n !== "main" && n !== "master", "main and master name the main process");
+  .refine((n) => n !== "main" && n !== "master", "main and master name the main process")
+  .refine((n) => n !== "scale", "scale is reserved by the API (PUT /api/workers/scale)");
 
 export const resourceLimitsSchema = z.object({
   cpus: z.number().positive().max(64).optional().describe("CPU limit in cores, e.g. 0.5"),

@@ -1,0 +1,12 @@
+import { apiRoute } from "@/lib/api/handler";
+import { historyQuerySchema } from "@/lib/api/schemas/operations";
+import { listHistory } from "@/lib/operations";
+
+export const dynamic = "force-dynamic";
+
+/** Operations, newest first, a bounded page at a time (`before`: continue after that operation). */
+export const GET = apiRoute("viewer", async ({ req }) => {
+  const q = req.nextUrl.searchParams;
+  const opts = historyQuerySchema.parse({ limit: q.get("limit") ?? undefined, before: q.get("before") ?? undefined });
+  return listHistory(opts);
+});

@@ -1,0 +1,10 @@
+import { apiRoute } from "@/lib/api/handler";
+import { accepted, withOperationErrors } from "@/lib/api/operation-errors";
+import { startOperation } from "@/lib/operations";
+
+export const dynamic = "force-dynamic";
+
+/** Stops and removes every worker and gives their work back to the main process. */
+export const POST = apiRoute("operator", async ({ principal }) =>
+  accepted(await withOperationErrors(() => startOperation({ kind: "rollback_to_single_process" }, principal.name))),
+);

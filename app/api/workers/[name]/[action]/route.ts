@@ -1,0 +1,15 @@
+import { ApiError } from "@/lib/api/errors";
+import { apiRoute } from "@/lib/api/handler";
+import { accepted, withOperationErrors } from "@/lib/api/operation-errors";
+import { processNameSchema, workerActionSchema } from "@/lib/api/schemas/operations";
+import { startOperation } from "@/lib/operations";
+
+export const dynamic = "force-dynamic";
+
+/** Starts, stops or restarts one process (main included); an unknown action is not a route. */
+export const POST = apiRoute<{ name: string; action: string }>("operator", async ({ params, principal }) => {
+  const action = workerActionSchema.safeParse(params.action);
+  if (!action.success) throw new ApiError("not_found", `No such action: ${params.action} (start, stop or restart)`);
+  const name = processNameSchema.parse(params.name);
+  return accepted(await withOperationErrors(() => startOperation({ kind: action.data, name }, principal.name)));
+});

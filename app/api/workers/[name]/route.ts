@@ -1,0 +1,12 @@
+import { apiRoute } from "@/lib/api/handler";
+import { accepted, withOperationErrors } from "@/lib/api/operation-errors";
+import { startOperation } from "@/lib/operations";
+import { workerNameSchema } from "@/lib/synapse/plan-schema";
+
+export const dynamic = "force-dynamic";
+
+/** Removes a worker: its container, its worker file and every reference to it. */
+export const DELETE = apiRoute<{ name: string }>("operator", async ({ params, principal }) => {
+  const name = workerNameSchema.parse(params.name);
+  return accepted(await withOperationErrors(() => startOperation({ kind: "remove_worker", name }, principal.name)));
+});

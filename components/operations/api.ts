@@ -1,0 +1,82 @@
+"use client";
+
+import type { OperationAccepted } from "@/lib/api/schemas/operations";
+import type { Intent, Operation, Plan } from "@/lib/synapse/plan-schema";
+
+/** An API refusal, with the server's message in the operator's words. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiRequestError";
+  }
+}
+
+async function apiFetch<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, { cache: "no-store", ...init, headers: { ...(init?.body ? { "Content-Type": "application/json" } : {}), ...init?.headers } });
+  if (res.status === 401) {
+    window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;
+    throw new ApiRequestError(401, "unauthorized", "Signed out");
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
+    const details = Array.isArray(body?.error?.details)
+      ? (body.error.details as Array<{ path?: string; message?: string }>).map((d) => `${d.path ? `${d.path}: ` : ""}${d.message}`).join("; ")
+      : "";
+    const message = body?.error?.message ?? `Request failed (${res.status})`;
+    throw new ApiRequestError(res.status, body?.error?.code ?? "internal", details ? `${message}: ${details}` : message);
+  }
+  return res.json() as Promise<T>;
+}
+
+/** The route that carries out an intent; each mutation has its own resource-shaped URL. */
+export function intentRequest(intent: Intent): { method: "POST" | "PUT" | "DELETE"; url: string; body?: unknown } {
+  const worker = (name: string) => `/api/workers/${encodeURIComponent(name)}`;
+  switch (intent.kind) {
+    case "add_worker":
+      return { method: "POST", url: "/api/workers", body: { type: intent.type, name: intent.name, port: intent.port, resources: intent.resources } };
+    case "remove_worker":
+      return { method: "DELETE", url: worker(intent.name) };
+    case "start":
+    case "stop":
+    case "restart":
+      return { method: "POST", url: `${worker(intent.name)}/${intent.kind}` };
+    case "scale":
+      return { method: "PUT", url: "/api/workers/scale", body: { type: intent.type, count: intent.count } };
+    case "preset":
+      return { method: "PUT", url: "/api/workers/scale", body: { preset: intent.preset } };
+    case "rollback_to_single_process":
+      return { method: "POST", url: "/api/rollback-to-single-process" };
+    case "restore_workers":
+      return { method: "POST", url: "/api/restore-workers" };
+    case "restore":
+      return { method: "POST", url: `/api/history/${encodeURIComponent(intent.operationId)}/restore`, body: { point: intent.point } };
+  }
+}
+
+/** What the intent would change; nothing is applied. */
+export function previewPlan(intent: Intent): Promise<Plan> {
+  return apiFetch<Plan>("/api/plans", { method: "POST", body: JSON.stringify({ intent }) });
+}
+
+/** Starts the operation; the answer comes before the work is done. */
+export function startIntent(intent: Intent): Promise<OperationAccepted> {
+  const r = intentRequest(intent);
+  return apiFetch<OperationAccepted>(r.url, { method: r.method, body: r.body === undefined ? undefined : JSON.stringify(r.body) });
+}
+
+export function fetchOperation(id: string): Promise<Operation> {
+  return apiFetch<Operation>(`/api/operations/${encodeURIComponent(id)}`);
+}
+
+export function fetchHistory(opts: { limit: number; before?: string }): Promise<Operation[]> {
+  const q = new URLSearchParams({ limit: String(opts.limit) });
+  if (opts.before) q.set("before", opts.before);
+  return apiFetch<Operation[]>(`/api/history?${q}`);
+}
+
+export const historyKey = ["history"] as const;
+export const operationKey = (id: string) => ["operation", id] as const;

@@ -1,0 +1,35 @@
+"use client";
+
+import type { SynapseProcess } from "@/lib/api/schemas/topology";
+import { useOperations } from "@/components/operations/OperationsProvider";
+import { Menu, type MenuItem } from "@/components/ui/Menu";
+
+/** A card's actions: restart, stop or start, remove. Restart, stop and remove show their plan first. */
+export function ProcessCardMenu({ process: p }: { process: SynapseProcess }) {
+  const { run, busy } = useOperations();
+  const running = p.state === "running" || p.state === "restarting";
+  const items: MenuItem[] = [
+    { label: "Restart", description: "Restart this process.", disabled: busy, onSelect: () => run({ kind: "restart", name: p.name }, "always") },
+    running
+      ? { label: "Stop", description: "Stop it on purpose (grey, not red).", disabled: busy, onSelect: () => run({ kind: "stop", name: p.name }, "always") }
+      : { label: "Start", description: "Start its container again.", disabled: busy, onSelect: () => run({ kind: "start", name: p.name }, "if_destructive") },
+  ];
+  if (p.type !== "main") {
+    items.push({
+      label: "Remove",
+      description: "Remove the worker, its container and its config.",
+      danger: true,
+      disabled: busy,
+      onSelect: () => run({ kind: "remove_worker", name: p.name }, "always"),
+    });
+  }
+  return (
+    <Menu
+      label={`Actions for ${p.name}`}
+      items={items}
+      buttonClassName="ml-auto inline-flex size-6 items-center justify-center rounded text-zinc-500 hover:bg-zinc-100 hover:text-zinc-800 dark:hover:bg-zinc-800 dark:hover:text-zinc-200"
+    >
+      <span aria-hidden>⋯</span>
+    </Menu>
+  );
+}

@@ -1,0 +1,32 @@
+import "server-only";
+import { OperationConflictError } from "@/lib/operations";
+import { PlanError } from "@/lib/synapse/plan-schema";
+import { ApiError, type ErrorCode } from "./errors";
+
+const planErrorCodes: Record<PlanError["code"], ErrorCode> = {
+  invalid: "bad_request",
+  conflict: "conflict",
+  not_found: "not_found",
+  limit: "conflict",
+};
+
+/** Turns the planner's and the executor's refusals into API errors; anything else is rethrown as is. */
+export function toOperationApiError(err: unknown): unknown {
+  if (err instanceof PlanError) return new ApiError(planErrorCodes[err.code], err.message, { reason: err.code });
+  if (err instanceof OperationConflictError) return new ApiError("conflict", err.message, { reason: "operation_in_flight" });
+  return err;
+}
+
+/** Runs one facade call and maps its typed errors to HTTP. */
+export async function withOperationErrors<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toOperationApiError(err);
+  }
+}
+
+/** A started operation: 202 Accepted with the id to follow. */
+export function accepted(body: { operationId: string }): Response {
+  return Response.json(body, { status: 202, headers: { Location: `/api/operations/${encodeURIComponent(body.operationId)}` } });
+}
