@@ -183,12 +183,12 @@ function appEnv(dataDir: string, extra: Record<string, string>): NodeJS.ProcessE
   return env;
 }
 
-/** Creates the admin and a viewer API token in `dataDir`'s database with the fleet CLI. */
-export async function createViewerToken(dataDir: string): Promise<string> {
+/** Creates the admin and an API token (viewer unless said otherwise) in `dataDir`'s database with the fleet CLI. */
+export async function createToken(dataDir: string, role: "viewer" | "operator" = "viewer"): Promise<string> {
   const env = appEnv(dataDir, { FLEET_ADMIN_PASSWORD: randomHex(18) });
   const cli = ["tsx", "--conditions=react-server", "scripts/fleet.ts"];
   await run("npx", [...cli, "admin", "ensure"], env, 120_000);
-  const out = await run("npx", [...cli, "token", "create", "--role", "viewer", "--name", "bench"], env, 120_000);
+  const out = await run("npx", [...cli, "token", "create", "--role", role, "--name", "bench"], env, 120_000);
   const token = out.trim().split("\n").pop()?.trim() ?? "";
   if (!/^sf_\S+$/.test(token)) throw new Error(`token create printed no sf_ token on its last line: ${JSON.stringify(out.slice(-200))}`);
   return token;
@@ -210,9 +210,14 @@ export interface Server {
  * `next start` (the production build in .next) with its own temp FLEET_DATA_DIR, admin and
  * viewer token; `env` adds e.g. SYNAPSE_CONFIG_DIR. Stopped by the cleanups at the latest.
  */
-export async function startServer(name: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Server> {
+export async function startServer(
+  name: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  role: "viewer" | "operator" = "viewer",
+): Promise<Server> {
   const dataDir = makeTempDir(`data-${name}`);
-  const token = await createViewerToken(dataDir);
+  const token = await createToken(dataDir, role);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(dataDir, "server.log");
