@@ -30,6 +30,13 @@ export default defineConfig({
     { name: "setup", testMatch: /auth\.setup\.ts/ },
     { name: "api", testMatch: /.*\.api\.ts/ },
     { name: "chromium", testMatch: /.*\.spec\.ts/, dependencies: ["setup"], use: { storageState: "e2e/.auth/admin.json" } },
+    // Changes the lab (single process → workers → single → workers): runs after everything else.
+    {
+      name: "lifecycle",
+      testMatch: /.*\.flow\.ts/,
+      dependencies: ["chromium", "api"],
+      use: { storageState: "e2e/.auth/admin.json" },
+    },
   ],
   webServer: {
     command: `bash scripts/e2e-server.sh ${port}`,

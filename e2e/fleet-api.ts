@@ -1,0 +1,92 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import type { Operation } from "@/lib/synapse/plan-schema";
+import type { Topology } from "@/lib/api/schemas/topology";
+
+/** The dashboard's API as an operator's script would use it, with an API token. */
+export class FleetApi {
+  constructor(
+    readonly baseURL: string,
+    readonly token: string,
+  ) {}
+
+  static withRole(baseURL: string, role: "viewer" | "operator" | "admin"): FleetApi {
+    const out = execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", role, "--name", `e2e-${role}`], {
+      encoding: "utf8",
+      env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return new FleetApi(baseURL, out.trim().split("\n").pop()!);
+  }
+
+  async call<T>(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: T }> {
+    const res = await fetch(this.baseURL + urlPath, {
+      method,
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
+  }
+
+  async topology(): Promise<Topology> {
+    const r = await this.call<Topology>("GET", "/api/topology");
+    if (r.status !== 200) throw new Error(`GET /api/topology: ${r.status}`);
+    return r.json;
+  }
+
+  /** Starts an operation (expects 202) and waits for it to end. */
+  async run(method: string, urlPath: string, body?: unknown): Promise<Operation> {
+    const r = await this.call<{ operationId: string; error?: { message: string } }>(method, urlPath, body);
+    if (r.status !== 202) throw new Error(`${method} ${urlPath}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+    return this.waitFor(r.json.operationId);
+  }
+
+  async waitFor(operationId: string, timeoutMs = 240_000): Promise<Operation> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const { json: op } = await this.call<Operation>("GET", `/api/operations/${operationId}`);
+      if (op.status !== "applying" && op.status !== "planned") return op;
+      if (Date.now() > end) throw new Error(`operation ${operationId} still ${op.status}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** The published host port of a process's http listener, to talk to it as a client would. */
+export function httpBase(t: Topology, name: string): string {
+  const p = t.processes.find((x) => x.name === name);
+  if (!p) throw new Error(`no process ${name} in the topology`);
+  const http = p.listeners.find((l) => l.type === "http" && !l.resources.every((r) => r === "replication"));
+  const published = p.ports.find((x) => x.container === http?.port && x.host);
+  if (!published?.host) throw new Error(`${name} publishes no http port`);
+  return `http://localhost:${published.host}`;
+}
+
+export function configDir(): string {
+  const dir = process.env.SYNAPSE_CONFIG_DIR;
+  if (!dir) throw new Error("SYNAPSE_CONFIG_DIR is not set");
+  return dir;
+}
+
+export function homeserver(): Record<string, unknown> & { instance_map?: Record<string, { host: string; port: number }> } {
+  return parse(fs.readFileSync(path.join(configDir(), "homeserver.yaml"), "utf8"));
+}
+
+/** Every file of the config dir, by relative path: to prove a failed operation left it byte-identical. */
+export function configFiles(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== "media_store") walk(full);
+      } else out[path.relative(configDir(), full)] = fs.readFileSync(full, "utf8");
+    }
+  };
+  walk(configDir());
+  return out;
+}

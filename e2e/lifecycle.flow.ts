@@ -1,0 +1,170 @@
+import { expect, test, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import net from "node:net";
+import { configFiles, FleetApi, homeserver, httpBase } from "./fleet-api";
+import { createRoom, download, getEvent, login, MAIN, registerUser, sendMessage, upload, versions, whoami } from "./matrix";
+
+// One story, in order, against real Synapse: from a single process to workers of every main kind,
+// a failure that is put back, a race, then rollback to one process and back again.
+test.describe.configure({ mode: "serial", timeout: 300_000 });
+
+const lab = (...args: string[]) => execFileSync("bash", ["lab/lab.sh", ...args], { stdio: "ignore", timeout: 300_000 });
+const managedContainers = () =>
+  execFileSync("docker", ["ps", "-aq", "--no-trunc", "--filter", "label=io.synapse-fleet.managed=true"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).sort();
+
+let api: FleetApi;
+let user: { user: string; password: string };
+const uploaded = { id: "", bytes: new Uint8Array() };
+let operationsSoFar = 0; // every operation the story starts, failed ones included
+
+test.beforeAll(async ({ baseURL }) => {
+  lab("reset", "single");
+  api = FleetApi.withRole(baseURL!, "operator");
+  user = await registerUser("lifecycle");
+});
+
+test.afterAll(() => {
+  lab("reset", "workers");
+});
+
+async function waitForProgress(page: Page, status: "succeeded" | "failed", timeout = 180_000) {
+  const progress = page.getByRole("region", { name: "Operation progress" });
+  await expect(progress.getByTestId("operation-status")).toHaveAttribute("data-status", status, { timeout });
+}
+
+test("one click adds a generic worker to a single process; clients log in through it", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByRole("article")).toHaveCount(1); // main alone
+  await page.getByRole("group", { name: "Deployment actions" }).getByRole("button", { name: "Add worker", exact: true }).click();
+  await waitForProgress(page, "succeeded");
+  operationsSoFar += 1;
+  const t = await api.topology();
+  const generic = t.processes.filter((p) => p.type === "generic");
+  expect(generic).toHaveLength(1);
+  await expect(page.getByRole("article", { name: generic[0].name }).getByTestId("health")).toHaveText("healthy", { timeout: 30_000 });
+  expect(homeserver().instance_map?.main).toBeDefined();
+
+  const base = httpBase(t, generic[0].name);
+  expect(await versions(base)).toEqual(expect.arrayContaining(["v1.11"]));
+  const token = await login(base, user.user, user.password);
+  expect(await whoami(base, token)).toMatch(new RegExp(`^@${user.user}:`));
+});
+
+test("a media worker takes uploads and serves the same bytes back", async () => {
+  const op = await api.run("POST", "/api/workers", { type: "media" });
+  operationsSoFar += 1;
+  expect(op.status, op.error ?? "").toBe("succeeded");
+  const t = await api.topology();
+  const media = t.processes.find((p) => p.type === "media")!;
+  expect(media.health).toBe("healthy");
+  expect(homeserver().enable_media_repo).toBe(false);
+  const base = httpBase(t, media.name);
+  const token = await login(MAIN, user.user, user.password);
+  uploaded.bytes = new Uint8Array(Array.from({ length: 4096 }, (_, i) => (i * 31) % 256));
+  uploaded.id = await upload(base, token, uploaded.bytes);
+  expect(await download(base, token, uploaded.id)).toEqual(uploaded.bytes);
+});
+
+test("scaling generic workers to three gives three healthy workers with distinct names and ports", async () => {
+  const op = await api.run("PUT", "/api/workers/scale", { type: "generic", count: 3 });
+  operationsSoFar += 1;
+  expect(op.status, op.error ?? "").toBe("succeeded");
+  const t = await api.topology();
+  const generic = t.processes.filter((p) => p.type === "generic");
+  expect(generic).toHaveLength(3);
+  expect(generic.every((p) => p.health === "healthy")).toBe(true);
+  expect(new Set(generic.map((p) => p.name)).size).toBe(3);
+  const ports = t.processes.flatMap((p) => p.listeners.map((l) => `${p.name}:${l.port}`));
+  const httpPorts = generic.map((p) => p.listeners.find((l) => l.type === "http")!.port);
+  expect(new Set(httpPorts).size, ports.join(" ")).toBe(3);
+  // instance_map names only processes that exist, main included
+  const map = homeserver().instance_map ?? {};
+  expect(Object.keys(map)).toContain("main");
+  const names = new Set(t.processes.map((p) => p.name));
+  for (const name of Object.keys(map)) expect(names.has(name), `instance_map.${name}`).toBe(true);
+});
+
+test("a federation sender and an event persister join; Synapse accepts it and persists a message sent through a worker", async () => {
+  for (const type of ["federation_sender", "event_persister"]) {
+    const op = await api.run("POST", "/api/workers", { type });
+    operationsSoFar += 1;
+    expect(op.status, `${type}: ${op.error ?? ""}`).toBe("succeeded");
+  }
+  const t = await api.topology();
+  expect(t.processes.some((p) => p.type === "federation_sender")).toBe(true);
+  const persister = t.processes.find((p) => p.type === "event_persister")!;
+  expect(persister.streams).toEqual(["events"]);
+  expect(t.processes.filter((p) => p.health !== "healthy").map((p) => `${p.name}=${p.health}`)).toEqual([]);
+
+  const worker = httpBase(t, t.processes.find((p) => p.type === "generic")!.name);
+  const token = await login(worker, user.user, user.password);
+  const room = await createRoom(worker, token);
+  const eventId = await sendMessage(worker, token, room, "persisted through the event persister");
+  expect((await getEvent(MAIN, token, room, eventId)).content.body).toBe("persisted through the event persister");
+});
+
+test("an add-worker whose process cannot start fails, and leaves files and containers as they were", async () => {
+  const blocker = net.createServer();
+  const port = await new Promise<number>((resolve) => blocker.listen(0, "0.0.0.0", () => resolve((blocker.address() as net.AddressInfo).port)));
+  try {
+    const filesBefore = configFiles();
+    const containersBefore = managedContainers();
+    const op = await api.run("POST", "/api/workers", { type: "generic", port });
+    operationsSoFar += 1;
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(/address already in use|port is already allocated/i);
+    expect(configFiles()).toEqual(filesBefore);
+    expect(managedContainers()).toEqual(containersBefore);
+    const { json: entry } = await api.call<{ status: string; error: string }>("GET", `/api/history/${op.id}`);
+    expect(entry).toMatchObject({ status: "failed" });
+    expect(entry.error).toMatch(/already/);
+  } finally {
+    blocker.close();
+  }
+});
+
+test("two add-worker requests at once never collide", async () => {
+  const [a, b] = await Promise.all([api.call<{ operationId?: string }>("POST", "/api/workers", { type: "generic" }), api.call<{ operationId?: string }>("POST", "/api/workers", { type: "generic" })]);
+  expect([a.status, b.status].sort()).toEqual(a.status === 202 && b.status === 202 ? [202, 202] : [202, 409]);
+  const ops = await Promise.all([a, b].filter((r) => r.status === 202).map((r) => api.waitFor(r.json.operationId!)));
+  operationsSoFar += ops.length;
+  expect(ops.map((o) => o.status)).toEqual(ops.map(() => "succeeded"));
+  const t = await api.topology();
+  const names = t.processes.map((p) => p.name);
+  expect(new Set(names).size).toBe(names.length);
+  const http = t.processes.flatMap((p) => p.listeners.filter((l) => l.type === "http").map((l) => l.port));
+  expect(new Set(http).size).toBe(http.length);
+});
+
+test("rollback to single process leaves main serving client and media; restore brings the workers back", async ({ page }) => {
+  const workersBefore = (await api.topology()).processes.filter((p) => p.name !== "main").map((p) => p.name).sort();
+  await page.goto("/");
+  await page.getByRole("button", { name: "More deployment actions" }).click();
+  await page.getByRole("menuitem", { name: "Rollback to single process" }).click();
+  const dialog = page.getByRole("dialog", { name: "Rollback to single process" });
+  await expect(dialog.getByTestId("plan")).toContainText("main");
+  await dialog.getByRole("button", { name: "Apply" }).click();
+  await waitForProgress(page, "succeeded");
+  operationsSoFar += 1;
+  await expect(page.getByRole("article")).toHaveCount(1);
+
+  const t = await api.topology();
+  expect(t.processes.map((p) => p.name)).toEqual(["main"]);
+  expect(homeserver().instance_map).toBeUndefined();
+  const token = await login(MAIN, user.user, user.password);
+  expect(await download(MAIN, token, uploaded.id)).toEqual(uploaded.bytes);
+
+  await page.goto("/history");
+  const entries = page.getByRole("list", { name: "Operations" }).getByRole("article");
+  await expect(entries).toHaveCount(operationsSoFar);
+  await expect(page.getByRole("list", { name: "Operations" })).toContainText("failed");
+
+  await page.goto("/");
+  await page.getByRole("button", { name: "More deployment actions" }).click();
+  await page.getByRole("menuitem", { name: "Restore workers" }).click();
+  await page.getByRole("dialog", { name: "Restore workers" }).getByRole("button", { name: "Apply" }).click();
+  await waitForProgress(page, "succeeded", 240_000);
+  const back = await api.topology();
+  expect(back.processes.filter((p) => p.name !== "main").map((p) => p.name).sort()).toEqual(workersBefore);
+  expect(back.processes.filter((p) => p.health !== "healthy").map((p) => `${p.name}=${p.health}`)).toEqual([]);
+});
