@@ -30,6 +30,26 @@ test("the public health check says only ok", async ({ request }) => {
   expect(await res.json()).toEqual({ ok: true });
 });
 
+test.describe("a viewer", () => {
+  const mutations = routes.filter((r) => r.method !== "GET" && !["/api/auth/login", "/api/auth/logout"].includes(r.path));
+  let token = "";
+  test.beforeAll(() => {
+    token = execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", "viewer", "--name", "e2e-viewer-403"], {
+      encoding: "utf8",
+      env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR },
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim().split("\n").pop()!;
+  });
+
+  test("is refused every mutation with 403", async ({ request }) => {
+    expect(mutations.length).toBeGreaterThanOrEqual(8);
+    for (const r of mutations) {
+      const res = await request.fetch(r.path.replace(/example\/example$/, "example/restart"), { method: r.method, headers: { Authorization: `Bearer ${token}` }, data: {} });
+      expect(res.status(), `${r.method} ${r.path}`).toBe(403);
+    }
+  });
+});
+
 test.describe("with credentials", () => {
   const cli = (...args: string[]) =>
     execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", ...args], { encoding: "utf8", env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR } }).trim().split("\n").pop()!;

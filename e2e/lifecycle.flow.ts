@@ -82,6 +82,16 @@ test("scaling generic workers to three gives three healthy workers with distinct
   expect(Object.keys(map)).toContain("main");
   const names = new Set(t.processes.map((p) => p.name));
   for (const name of Object.keys(map)) expect(names.has(name), `instance_map.${name}`).toBe(true);
+  // each new worker is registered for scraping, and Prometheus reaches it
+  for (const p of generic) {
+    await expect
+      .poll(async () => {
+        const r = await fetch(`http://localhost:9090/api/v1/query?query=${encodeURIComponent(`up{worker="${p.name}"}`)}`);
+        const body = (await r.json()) as { data: { result: Array<{ value: [number, string] }> } };
+        return body.data.result[0]?.value[1] ?? "absent";
+      }, { timeout: 60_000, message: `Prometheus up{worker="${p.name}"}` })
+      .toBe("1");
+  }
 });
 
 test("a federation sender and an event persister join; Synapse accepts it and persists a message sent through a worker", async () => {
@@ -134,6 +144,15 @@ test("two add-worker requests at once never collide", async () => {
   expect(new Set(names).size).toBe(names.length);
   const http = t.processes.flatMap((p) => p.listeners.filter((l) => l.type === "http").map((l) => l.port));
   expect(new Set(http).size).toBe(http.length);
+});
+
+test("an operator's docker-compose up -d --remove-orphans neither removes nor duplicates the dashboard's workers", async () => {
+  const before = managedContainers();
+  const names = (await api.topology()).processes.map((p) => p.name).sort();
+  expect(before.length).toBeGreaterThan(0);
+  lab("compose", "up", "-d", "--remove-orphans");
+  expect(managedContainers()).toEqual(before);
+  expect((await api.topology()).processes.map((p) => p.name).sort()).toEqual(names);
 });
 
 test("rollback to single process leaves main serving client and media; restore brings the workers back", async ({ page }) => {

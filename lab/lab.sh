@@ -450,7 +450,8 @@ main() {
     selftest) cmd_selftest "$@" ;;
     env) cmd_env ;;
     check-redis) cmd_check_redis ;;
-    *) echo "usage: $0 build | up [workers|single] | reset [workers|single] | down | status | selftest | env | check-redis" >&2; exit 2 ;;
+    compose) load_env; compose "$(current_mode)" "$@" ;; # the operator's own docker-compose, e.g. compose up -d --remove-orphans
+    *) echo "usage: $0 build | up [workers|single] | reset [workers|single] | down | status | selftest | env | check-redis | compose ARGS" >&2; exit 2 ;;
   esac
 }
 main "$@"
