@@ -1,6 +1,6 @@
 // The facade end to end against the REAL lab: the planner's plan for an intent, applied,
 // recorded, then undone by restoring the operation's "before" snapshot.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,25 +8,13 @@ import { closeDb } from "@/lib/db";
 import { getOperation, listHistory, previewPlan, runOperation, startOperation, subscribeOperation } from "@/lib/operations";
 import { captureSnapshot } from "@/lib/operations/snapshot";
 import type { Operation } from "@/lib/synapse/plan-schema";
-import { docker, eventually, requireLab } from "./lab-env";
+import { docker, eventually, readTree, requireLab } from "./lab-env";
 
 const NAME = "ops_test_planned";
 let configDir: string;
 let dataDir: string;
 let pristine: Map<string, Buffer>;
 
-function readTree(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (rel: string) => {
-    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const p = path.join(rel, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.set(p, readFileSync(path.join(dir, p)));
-    }
-  };
-  walk("");
-  return out;
-}
 
 const leftovers = () => docker("ps", "-a", "--filter", `label=io.synapse-fleet.worker=${NAME}`, "--format", "{{.Names}}").split("\n").filter(Boolean);
 

@@ -1,7 +1,7 @@
 // The executor and its history against the REAL lab (workers mode): containers are created,
 // started and removed on the engine, config files written in the lab's config dir. Every test
 // puts the lab back as it found it.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -13,26 +13,13 @@ import { OperationConflictError } from "@/lib/operations/errors";
 import { INTERRUPTED_MESSAGE } from "@/lib/operations/history";
 import { beginOperation, defaultDeps, readOperation, recoverInterrupted } from "@/lib/operations/service";
 import { captureSnapshot } from "@/lib/operations/snapshot";
-import { docker, eventually, requireLab } from "./lab-env";
+import { docker, eventually, readTree, requireLab } from "./lab-env";
 
 const PREFIX = "fleet-optest-";
 let configDir: string;
 let dataDir: string;
 let pristine: Map<string, Buffer>;
 
-/** Every file under the config dir, as bytes. */
-function readTree(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (rel: string) => {
-    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const p = path.join(rel, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.set(p, readFileSync(path.join(dir, p)));
-    }
-  };
-  walk("");
-  return out;
-}
 
 function testContainers(): string[] {
   const out = docker("ps", "-a", "--filter", `name=${PREFIX}`, "--format", "{{.Names}}");

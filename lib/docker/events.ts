@@ -1,6 +1,7 @@
 import "server-only";
 import { EventEmitter } from "node:events";
 import { docker } from "./client";
+import { onJsonLines } from "./json-lines";
 import { forgetInspect } from "./runtime";
 
 export interface ContainerEvent {
@@ -10,6 +11,8 @@ export interface ContainerEvent {
   labels: Record<string, string>;
   time: number; // ms
 }
+
+type RawEvent = { id?: string; Action?: string; status?: string; timeNano?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
 
 type Listener = { container: (e: ContainerEvent) => void; engine: (reachable: boolean, error?: string) => void };
 
@@ -50,16 +53,7 @@ class EngineEvents {
     try {
       const stream = (await docker().getEvents({ filters: { type: ["container"] } })) as NodeJS.ReadableStream;
       this.setReachable(true);
-      let buf = "";
-      stream.on("data", (chunk: Buffer) => {
-        buf += chunk.toString("utf8");
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line) this.dispatch(line);
-        }
-      });
+      onJsonLines(stream, (raw) => this.dispatch(raw as RawEvent));
       const again = (err?: Error) => {
         stream.removeAllListeners();
         this.setReachable(false, err?.message ?? "event stream ended");
@@ -73,13 +67,7 @@ class EngineEvents {
     }
   }
 
-  private dispatch(line: string) {
-    let raw: { id?: string; Action?: string; status?: string; timeNano?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      return;
-    }
+  private dispatch(raw: RawEvent) {
     const id = raw.Actor?.ID ?? raw.id;
     const action = raw.Action ?? raw.status;
     if (!id || !action) return;

@@ -1,5 +1,6 @@
 import "server-only";
 import { docker } from "./client";
+import { onJsonLines } from "./json-lines";
 
 export interface StatsSample {
   cpuPercent: number; // of one core × 100, like `docker stats`
@@ -32,21 +33,7 @@ export async function watchStats(id: string, onSample: (s: StatsSample) => void,
   const stream = (await docker().getContainer(id).stats({ stream: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
   const stop = () => stream.destroy();
   signal.addEventListener("abort", stop, { once: true });
-  let buf = "";
-  stream.on("data", (chunk: Buffer) => {
-    buf += chunk.toString("utf8");
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (!line) continue;
-      try {
-        onSample(sampleFromRaw(JSON.parse(line)));
-      } catch {
-        /* a torn frame: the next one follows within a second */
-      }
-    }
-  });
+  onJsonLines(stream, (raw) => onSample(sampleFromRaw(raw as RawStats)));
   await new Promise<void>((resolve) => {
     stream.once("end", resolve);
     stream.once("error", resolve);
