@@ -4,6 +4,7 @@ import { errorBodySchema } from "./errors";
 import { liveEventSchema, topologySchema } from "./schemas/topology";
 import * as auth from "./schemas/auth";
 import * as ops from "./schemas/operations";
+import { logPageSchema } from "./schemas/logs";
 import { operationSchema, planSchema } from "@/lib/synapse/plan-schema";
 
 type Access = "public" | "viewer" | "operator" | "admin";
@@ -43,6 +44,9 @@ export const operations: Operation[] = [
   { method: "get", path: "/api/history", summary: "Operations, newest first (query: limit ≤ 200, before = an operation id)", access: "viewer", response: ops.historyResponseSchema, errors: [400] },
   { method: "get", path: "/api/history/{id}", summary: "One history entry", access: "viewer", response: operationSchema, errors: [404] },
   { method: "post", path: "/api/history/{id}/restore", summary: "Put the deployment back as it was before or after an operation", access: "operator", request: ops.restoreRequestSchema, response: ops.operationAcceptedSchema, status: 202, errors: [400, 404, 409] },
+  // Logs (query: tail ≤ 10,000, since/until = 90s|15m|2h|1d or RFC 3339, q, regex=1, follow=1; unknown parameters → 400).
+  { method: "get", path: "/api/workers/{name}/logs", summary: "One worker's log: a bounded JSON page, or with follow=1 Server-Sent Events (`lines` batches with id = newest ts, resumable by Last-Event-ID; `status`)", access: "viewer", response: logPageSchema, errors: [400, 404, 429, 503] },
+  { method: "get", path: "/api/logs", summary: "Several workers' logs merged by time (workers = names, all, or type:<worker type>): a bounded JSON page, or with follow=1 Server-Sent Events", access: "viewer", response: logPageSchema, errors: [400, 404, 429, 503] },
   { method: "get", path: "/api/export/compose", summary: "The deployment as a docker-compose file (download)", access: "operator", responseType: "text/yaml" },
 ];
 

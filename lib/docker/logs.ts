@@ -1,0 +1,142 @@
+import "server-only";
+import { docker, DockerUnavailableError, isUnreachable } from "./client";
+import { FrameDemuxer, RawDecoder, type RawLogLine } from "./log-frames";
+
+export type { RawLogLine } from "./log-frames";
+
+export interface ContainerLogOptions {
+  /** Keep the stream open for new lines (until the container stops). */
+  follow: boolean;
+  /** Last N lines only (before following); omitted = everything in range. */
+  tail?: number;
+  /** Engine timestamps: Unix seconds with up to 9 decimals, e.g. "1764180566.289670199". */
+  since?: string;
+  until?: string;
+}
+
+export interface ContainerLogStream {
+  /** Stops reading: destroys the engine's HTTP stream. Idempotent. */
+  close(): void;
+  pause(): void;
+  resume(): void;
+  /** Settles when the stream ends: the container stopped, `until` was reached, or close() was called. */
+  done: Promise<void>;
+}
+
+let open = 0;
+
+/** How many engine log streams are open in this process (tests check it returns to zero). */
+export function openLogStreams(): number {
+  return open;
+}
+
+const ttyOf = new Map<string, boolean>();
+
+/** Whether the container runs with a TTY (then its log stream is raw, not multiplexed). Cached: a container's Tty never changes. */
+async function isTty(containerId: string): Promise<boolean> {
+  const known = ttyOf.get(containerId);
+  if (known !== undefined) return known;
+  const info = await docker().getContainer(containerId).inspect();
+  const tty = Boolean(info.Config.Tty);
+  if (ttyOf.size > 1000) ttyOf.clear();
+  ttyOf.set(containerId, tty);
+  return tty;
+}
+
+/** Whether the container is running now (after its log stream ended: stopped, or already restarted?). */
+export async function containerRunning(containerId: string): Promise<boolean> {
+  try {
+    const info = await docker().getContainer(containerId).inspect();
+    return Boolean(info.State.Running);
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    if (isUnreachable(err)) throw new DockerUnavailableError(err);
+    throw err;
+  }
+}
+
+/**
+ * Reads a container's log lines with the engine's timestamps, stdout and stderr apart, calling
+ * `onLines` with each decoded chunk's lines. Streamed in both modes, so a large range is never
+ * buffered whole.
+ */
+export async function openContainerLogs(
+  containerId: string,
+  opts: ContainerLogOptions,
+  onLines: (lines: RawLogLine[]) => void,
+): Promise<ContainerLogStream> {
+  let stream: LogStreamBody;
+  let tty: boolean;
+  try {
+    tty = await isTty(containerId);
+    stream = await dialLogStream(containerId, {
+      follow: opts.follow,
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+      ...(opts.since ? { since: opts.since } : {}),
+      ...(opts.until ? { until: opts.until } : {}),
+    });
+  } catch (err) {
+    if (isUnreachable(err)) throw new DockerUnavailableError(err);
+    throw err;
+  }
+  open++;
+  const decoder = tty ? new RawDecoder() : new FrameDemuxer();
+  let closed = false;
+  let resolveDone = () => {};
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const finish = (flushRest: boolean) => {
+    if (closed) return;
+    closed = true;
+    open--;
+    stream.removeListener("data", onData);
+    if (flushRest) {
+      const rest = decoder.end();
+      if (rest.length > 0) onLines(rest);
+    }
+    resolveDone();
+  };
+  const onData = (chunk: Buffer) => {
+    const lines = decoder.push(chunk);
+    if (lines.length > 0) onLines(lines);
+  };
+  stream.on("data", onData);
+  stream.once("end", () => finish(true));
+  stream.once("close", () => finish(true));
+  stream.on("error", () => finish(false)); // a reset socket ends the read like a stop; the caller decides what next
+
+  return {
+    close() {
+      if (closed) return;
+      finish(false);
+      stream.destroy?.();
+    },
+    pause: () => void stream.pause(),
+    resume: () => void stream.resume(),
+    done,
+  };
+}
+
+type LogStreamBody = NodeJS.ReadableStream & { destroy?: () => void };
+
+/**
+ * GET /containers/{id}/logs as a stream in both modes: dockerode's `logs()` buffers the whole
+ * body unless following, and a bounded read of a large log must not be held in memory at once.
+ */
+function dialLogStream(containerId: string, query: Record<string, unknown>): Promise<LogStreamBody> {
+  const modem = docker().modem as unknown as { dial(opts: object, cb: (err: Error | null, data: unknown) => void): void };
+  return new Promise((resolve, reject) => {
+    modem.dial(
+      {
+        path: `/containers/${encodeURIComponent(containerId)}/logs?`,
+        method: "GET",
+        isStream: true,
+        statusCodes: { 200: true, 404: "no such container", 500: "server error" },
+        options: query,
+      },
+      (err, data) => (err ? reject(err) : resolve(data as LogStreamBody)),
+    );
+  });
+}

@@ -1,0 +1,35 @@
+import "server-only";
+// The log viewer's server side: read a bounded page, or follow workers live over SSE.
+import type { Principal } from "@/lib/auth";
+import { sseResponse } from "@/lib/api/sse";
+import { followLogs } from "./follow";
+import { acquireStreamSlot } from "./limits";
+import { readLogPage, type LogPage } from "./page";
+import type { LogRequest } from "./query";
+import { resolveTargets } from "./resolve";
+
+export { parseLogRequest, type LogRequest } from "./query";
+export { openLogStreams } from "@/lib/docker/logs";
+export { MAX_STREAMS_PER_PRINCIPAL } from "./limits";
+
+/**
+ * Answers a log request: with `follow`, an SSE stream (one of the caller's limited slots, given
+ * back when the client goes away); without, a bounded JSON page.
+ */
+export async function serveLogs(request: Request, principal: Principal, req: LogRequest): Promise<Response | LogPage> {
+  if (!req.follow) return readLogPage(await resolveTargets(req.selector), req, request.signal);
+  const release = acquireStreamSlot(principal);
+  try {
+    const targets = await resolveTargets(req.selector);
+    return sseResponse(request, (channel) => {
+      const stop = followLogs(channel, targets, req);
+      return () => {
+        stop();
+        release();
+      };
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+import "server-only";
+import type { LogLine } from "@/lib/api/schemas/logs";
+import { openContainerLogs, type ContainerLogStream, type RawLogLine } from "@/lib/docker/logs";
+import { openFileLogs } from "./file-tail";
+import { mergeSorted } from "./merge";
+import type { LogRequest } from "./query";
+import type { LogTarget } from "./resolve";
+import { engineSeconds } from "./time";
+
+/** A search reads at most this many lines back per worker… */
+export const MAX_SCAN_LINES = 500_000;
+/** …and for at most this long; either limit marks the page truncated. */
+export const MAX_SCAN_MS = 10_000;
+
+export interface LogPage {
+  lines: LogLine[];
+  truncated: boolean;
+}
+
+/**
+ * The last `tail` lines of the chosen workers (matching the search, if any), merged by ts.
+ * `truncated` says there were more lines than the page holds, or a search stopped at its limits.
+ */
+export async function readLogPage(targets: LogTarget[], req: LogRequest, signal: AbortSignal): Promise<LogPage> {
+  const deadline = Date.now() + MAX_SCAN_MS;
+  const perWorker = await Promise.all(targets.map((t) => readWorker(t, req, signal, deadline)));
+  const merged = mergeSorted(perWorker.map((w) => w.lines));
+  const truncated = perWorker.some((w) => w.truncated) || merged.length > req.tail;
+  return { lines: merged.length > req.tail ? merged.slice(merged.length - req.tail) : merged, truncated };
+}
+
+async function readWorker(t: LogTarget, req: LogRequest, signal: AbortSignal, deadline: number): Promise<LogPage> {
+  if (req.tail === 0 || (t.destination.kind === "console" && !t.containerId)) return { lines: [], truncated: false };
+  // Without a search the engine cuts the tail (one more line tells whether there was more);
+  // with one, read further back and keep the last `tail` matches.
+  const scan = req.matcher ? MAX_SCAN_LINES : req.tail + 1;
+  const kept: LogLine[] = [];
+  let seen = 0;
+  let matches = 0;
+  let stoppedEarly = false;
+  const stream = t.destination.kind === "file" ? "file" : null;
+  let handle: ContainerLogStream | null = null;
+  const onLines = (raw: RawLogLine[]) => {
+    for (const l of raw) {
+      if (req.since && l.ts < req.since) continue;
+      if (req.until && l.ts > req.until) continue;
+      seen++;
+      if (req.matcher && !req.matcher(l.text)) continue;
+      matches++;
+      kept.push({ ts: l.ts, worker: t.worker, stream: stream ?? l.stream, text: l.text });
+    }
+    if (kept.length > 4 * req.tail) kept.splice(0, kept.length - req.tail); // a ring, trimmed in bulk
+    if (Date.now() > deadline && handle) {
+      stoppedEarly = true;
+      handle.close();
+    }
+  };
+  handle =
+    t.destination.kind === "file"
+      ? await openFileLogs(t.destination.path, { follow: false, tail: req.matcher ? undefined : scan }, onLines)
+      : await openContainerLogs(
+          t.containerId!,
+          { follow: false, tail: scan, since: req.since ? engineSeconds(req.since) : undefined, until: req.until ? engineSeconds(req.until) : undefined },
+          onLines,
+        );
+  const abort = () => handle?.close();
+  signal.addEventListener("abort", abort, { once: true });
+  try {
+    await handle.done;
+  } finally {
+    signal.removeEventListener("abort", abort);
+  }
+  const lines = kept.length > req.tail ? kept.slice(kept.length - req.tail) : kept;
+  return { lines, truncated: stoppedEarly || matches > req.tail || (req.matcher !== null && seen >= MAX_SCAN_LINES) };
+}

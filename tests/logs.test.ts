@@ -1,0 +1,169 @@
+// The log API against the REAL lab (workers mode): engine log streams of running Synapse workers,
+// read through the route handlers with a real API token. One worker is restarted and comes back.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { LogLine } from "@/lib/api/schemas/logs";
+import { createApiToken } from "@/lib/auth";
+import { closeDb } from "@/lib/db";
+import { MAX_STREAMS_PER_PRINCIPAL, openLogStreams } from "@/lib/logs";
+import { docker, eventually, labContainer, requireLab } from "./lab-env";
+import { callMergedLogs, callWorkerLogs, SseReader } from "./logs-client";
+
+let dataDir: string;
+let token: string;
+const open: AbortController[] = [];
+
+beforeAll(async () => {
+  requireLab();
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "fleet-logs-"));
+  process.env.FLEET_DATA_DIR = dataDir;
+  delete process.env.DATABASE_URL;
+  token = (await createApiToken({ role: "viewer", name: "log tests" })).token;
+});
+afterEach(async () => {
+  for (const ac of open.splice(0)) ac.abort();
+  await eventually(async () => openLogStreams() === 0, 5_000, "every engine log stream closed");
+});
+afterAll(async () => {
+  await closeDb();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function follow(call: (signal: AbortSignal) => Promise<Response>): Promise<SseReader> {
+  const ac = new AbortController();
+  open.push(ac);
+  const res = await call(ac.signal);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toBe("text/event-stream");
+  return new SseReader(res);
+}
+
+const marker = () => `fleet-log-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+const isSorted = (lines: LogLine[]) => lines.every((l, i) => i === 0 || lines[i - 1].ts <= l.ts);
+
+describe("following a worker's log", () => {
+  it("shows a request made through the generic worker within 2 s", async () => {
+    const sse = await follow((signal) => callWorkerLogs(token, "generic_worker1", "follow=1&tail=0", { signal }));
+    await eventually(async () => sse.statuses().some((s) => s.state === "streaming"), 5_000, "streaming status");
+    const m = marker();
+    const sent = Date.now();
+    await fetch(`http://localhost:8009/_matrix/client/versions?${m}`);
+    await eventually(async () => sse.lines().find((l) => l.text.includes(m)), 2_000, "the access-log line of the request");
+    expect(Date.now() - sent).toBeLessThan(2_000);
+    const line = sse.lines().find((l) => l.text.includes(m))!;
+    expect(line).toMatchObject({ worker: "generic_worker1", stream: "stdout" });
+    expect(line.text).toContain("synapse.access.http.8009");
+    expect(sse.lastId).toBe(sse.lines().at(-1)!.ts);
+  });
+
+  it("resumes after the Last-Event-ID without repeating or losing a line", async () => {
+    const ac = new AbortController();
+    const first = new SseReader(await callWorkerLogs(token, "generic_worker1", "follow=1&tail=20", { signal: ac.signal }));
+    await eventually(async () => first.lastId, 5_000, "a first batch with an id");
+    const m1 = marker();
+    await fetch(`http://localhost:8009/_matrix/client/versions?${m1}`);
+    await eventually(async () => first.lines().some((l) => l.text.includes(m1)), 2_000, "the first request's line");
+    ac.abort();
+    const lastId = first.lastId!;
+    const m2 = marker();
+    await fetch(`http://localhost:8009/_matrix/client/versions?${m2}`); // while disconnected
+    const again = await follow((signal) => callWorkerLogs(token, "generic_worker1", "follow=1&tail=20", { signal, lastEventId: lastId }));
+    await eventually(async () => again.lines().some((l) => l.text.includes(m2)), 3_000, "the line logged while disconnected");
+    expect(again.lines().every((l) => l.ts > lastId)).toBe(true);
+    expect(again.lines().some((l) => l.text.includes(m1))).toBe(false);
+  });
+
+  it("merges generic_worker1 and media_worker in ts order, lines from both", async () => {
+    const sse = await follow((signal) => callMergedLogs(token, "workers=generic_worker1,media_worker&follow=1&tail=0", { signal }));
+    await eventually(async () => sse.statuses().filter((s) => s.state === "streaming").length === 2, 5_000, "both streaming");
+    const m = marker();
+    for (let i = 0; i < 5; i++) {
+      await Promise.all([fetch(`http://localhost:8009/_matrix/client/versions?${m}-g${i}`), fetch(`http://localhost:8010/_matrix/client/versions?${m}-m${i}`)]);
+    }
+    await eventually(async () => sse.lines().filter((l) => l.text.includes(m)).length >= 10, 3_000, "ten request lines");
+    const mine = sse.lines().filter((l) => l.text.includes(m));
+    expect(new Set(mine.map((l) => l.worker))).toEqual(new Set(["generic_worker1", "media_worker"]));
+    expect(isSorted(sse.lines())).toBe(true);
+
+    const page = await callMergedLogs(token, "workers=generic_worker1,media_worker&tail=200");
+    expect(page.status).toBe(200);
+    const body = (await page.json()) as { lines: LogLine[]; truncated: boolean };
+    expect(body.lines.length).toBeLessThanOrEqual(200);
+    expect(new Set(body.lines.filter((l) => l.text.includes(m)).map((l) => l.worker)).size).toBe(2);
+    expect(isSorted(body.lines)).toBe(true);
+  });
+
+  it("searches server-side with q and with a regex", async () => {
+    const m = marker();
+    await fetch(`http://localhost:8009/_matrix/client/versions?${m}`);
+    await new Promise((r) => setTimeout(r, 300));
+    const plain = (await (await callWorkerLogs(token, "generic_worker1", `tail=10&q=${m.toUpperCase()}`)).json()) as { lines: LogLine[] };
+    expect(plain.lines).toHaveLength(1);
+    const re = (await (await callWorkerLogs(token, "generic_worker1", `tail=10&regex=1&q=${encodeURIComponent(`versions\\?${m}\\b`)}`)).json()) as { lines: LogLine[] };
+    expect(re.lines.map((l) => l.text)).toEqual(plain.lines.map((l) => l.text));
+  });
+
+  it("keeps streaming a worker through a restart: a status, then new lines", async () => {
+    const sender = labContainer("synapse-worker-federation-sender");
+    const sse = await follow((signal) => callWorkerLogs(token, "federation_sender1", "follow=1&tail=0", { signal }));
+    await eventually(async () => sse.statuses().some((s) => s.state === "streaming"), 5_000, "streaming status");
+    const restartedAt = new Date().toISOString();
+    docker("restart", "-t", "5", sender);
+    await eventually(async () => sse.statuses().some((s) => s.state === "restarted"), 20_000, "a restarted status");
+    const states = sse.statuses().map((s) => s.state);
+    expect(states).toContain("stopped");
+    await eventually(async () => sse.lines().some((l) => l.ts > restartedAt && /Starting|Synapse|synapse/.test(l.text)), 30_000, "lines of the restarted worker");
+    expect(isSorted(sse.lines())).toBe(true);
+  }, 60_000);
+});
+
+describe("bounds", () => {
+  it("releases the engine stream when the client goes away", async () => {
+    const ac = new AbortController();
+    const sse = new SseReader(await callMergedLogs(token, "workers=all&follow=1&tail=1", { signal: ac.signal }));
+    await eventually(async () => sse.statuses().length >= 4, 5_000, "all workers streaming");
+    expect(openLogStreams()).toBeGreaterThanOrEqual(4);
+    ac.abort();
+    await eventually(async () => openLogStreams() === 0, 2_000, "open streams back to zero");
+  });
+
+  it("refuses hostile parameters with a 4xx that says why", async () => {
+    const cases: Array<[Promise<Response>, number]> = [
+      [callWorkerLogs(token, "generic_worker1", "tail=1000000000"), 400],
+      [callWorkerLogs(token, "generic_worker1", "since=garbage"), 400],
+      [callWorkerLogs(token, "generic_worker1", "until=999999d"), 400],
+      [callWorkerLogs(token, "no_such_worker", "tail=1"), 404],
+      [callMergedLogs(token, "workers=generic_worker1,ghost&tail=1"), 404],
+      [callMergedLogs(token, "workers=type:nonsense"), 400],
+      [callWorkerLogs(token, "generic_worker1", "regex=1&q=("), 400],
+      [callWorkerLogs(token, "generic_worker1", `regex=1&q=${encodeURIComponent("(a+)+$")}`), 400],
+      [callWorkerLogs(token, "generic_worker1", "tail=5&cmd=rm"), 400],
+      [callWorkerLogs(token, "generic_worker1", "tail=5&tail=6"), 400],
+      [callWorkerLogs("sf_" + "x".repeat(43), "generic_worker1", "tail=5"), 401],
+    ];
+    for (const [res, status] of cases) {
+      const r = await res;
+      expect(r.status).toBe(status);
+      const body = (await r.json()) as { error: { message: string } };
+      expect(body.error.message.length).toBeGreaterThan(5);
+    }
+    const notFound = (await (await callWorkerLogs(token, "no_such_worker", "tail=1")).json()) as { error: { message: string } };
+    expect(notFound.error.message).toContain("no_such_worker");
+    const badRegex = (await (await callWorkerLogs(token, "generic_worker1", "regex=1&q=(")).json()) as { error: { message: string } };
+    expect(badRegex.error.message).toMatch(/Invalid regex/);
+  });
+
+  it(`gives one principal at most ${MAX_STREAMS_PER_PRINCIPAL} concurrent streams: the next is 429, another principal is not affected`, async () => {
+    for (let i = 0; i < MAX_STREAMS_PER_PRINCIPAL; i++) await follow((signal) => callWorkerLogs(token, "media_worker", "follow=1&tail=0", { signal }));
+    const over = await callWorkerLogs(token, "media_worker", "follow=1&tail=0");
+    expect(over.status).toBe(429);
+    expect(((await over.json()) as { error: { message: string } }).error.message).toMatch(/at most 8/);
+    const other = (await createApiToken({ role: "viewer", name: "another principal" })).token;
+    await follow((signal) => callWorkerLogs(other, "media_worker", "follow=1&tail=0", { signal }));
+    open.shift()!.abort(); // one of the first principal's streams closes: a slot is free again
+    await new Promise((r) => setTimeout(r, 50));
+    await follow((signal) => callWorkerLogs(token, "media_worker", "follow=1&tail=0", { signal }));
+  });
+});
