@@ -44,6 +44,12 @@ function RestoreMenu({ op }: { op: Operation }) {
   );
 }
 
+/** The process whose step failed (a wait names several; the first is enough to start reading). */
+function failingWorker(op: Operation): string | null {
+  const step = op.steps.find((s) => s.status === "failed");
+  return step?.target?.split(",")[0]?.trim() || null;
+}
+
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <section aria-label={title} className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
@@ -103,6 +109,16 @@ export function HistoryEntry({ id }: { id: string }) {
             <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-xs text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
               <p className="font-semibold">{op.error ?? "The operation did not finish."}</p>
               {op.status === "failed" ? <p>The deployment was put back as it was before this operation.</p> : <p>The dashboard stopped while this ran; restore to before it if the deployment looks wrong.</p>}
+              {failingWorker(op) && op.startedAt ? (
+                <p className="mt-1">
+                  <Link
+                    href={`/logs?workers=${encodeURIComponent(failingWorker(op)!)}&since=${encodeURIComponent(op.startedAt)}`}
+                    className="font-medium underline"
+                  >
+                    Open the log of {failingWorker(op)} from when it ran
+                  </Link>
+                </p>
+              ) : null}
               {op.failureLogs?.length ? (
                 <pre aria-label="Last log lines" className="mt-2 max-h-60 overflow-auto rounded bg-white/70 p-2 font-mono text-[11px] leading-4 text-zinc-800 dark:bg-zinc-950/70 dark:text-zinc-200">
                   {op.failureLogs.join("\n")}

@@ -6,6 +6,7 @@ import { useState } from "react";
 
 const screens = [
   { href: "/", label: "Topology" },
+  { href: "/logs", label: "Logs" },
   { href: "/history", label: "History" },
 ];
 

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import type { SynapseProcess } from "@/lib/api/schemas/topology";
 import { workerTypeLabels } from "@/lib/synapse/types";
 import { Badge } from "@/components/ui/Badge";
@@ -22,7 +23,18 @@ function listenerText(p: SynapseProcess): string[] {
 }
 
 /** One Synapse process: who it is, what it does, whether it is well, and what it costs. */
-export function ProcessCard({ process: p, now, canOperate = false }: { process: SynapseProcess; now: number; canOperate?: boolean }) {
+export function ProcessCard({
+  process: p,
+  now,
+  canOperate = false,
+  linkName = true,
+}: {
+  process: SynapseProcess;
+  now: number;
+  canOperate?: boolean;
+  /** The name links to the worker's page (off on that page itself). */
+  linkName?: boolean;
+}) {
   const history = useStatsHistory(p.container?.id ?? null);
   const health = healthForDisplay(p.health, p.state);
   const uptime = p.state === "running" ? formatUptime(p.container?.startedAt ?? null, now) : null;
@@ -38,9 +50,15 @@ export function ProcessCard({ process: p, now, canOperate = false }: { process: 
         <div className="flex items-center gap-2">
           <StatusDot health={health} />
           <h3 className="truncate font-mono text-[13px] font-semibold" title={p.name}>
-            {p.name}
+            {linkName ? (
+              <Link href={`/workers/${encodeURIComponent(p.name)}`} className="hover:underline">
+                {p.name}
+              </Link>
+            ) : (
+              p.name
+            )}
           </h3>
-          {canOperate ? <ProcessCardMenu process={p} /> : null}
+          <ProcessCardMenu process={p} canOperate={canOperate} />
         </div>
         <div>
           <Badge tone={(typeTone as Record<string, "sky" | "violet" | "amber" | "rose" | "emerald">)[p.type] ?? "zinc"}>{workerTypeLabels[p.type]}</Badge>

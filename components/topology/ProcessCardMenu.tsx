@@ -1,14 +1,19 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import type { SynapseProcess } from "@/lib/api/schemas/topology";
 import { useOperations } from "@/components/operations/OperationsProvider";
 import { Menu, type MenuItem } from "@/components/ui/Menu";
 
-/** A card's actions: restart, stop or start, remove. Restart, stop and remove show their plan first. */
-export function ProcessCardMenu({ process: p }: { process: SynapseProcess }) {
+/** A card's actions: its logs; for operators restart, stop or start, remove (restart, stop and remove show their plan first). */
+export function ProcessCardMenu({ process: p, canOperate }: { process: SynapseProcess; canOperate: boolean }) {
   const { run, busy } = useOperations();
+  const router = useRouter();
   const running = p.state === "running" || p.state === "restarting";
+  const logs: MenuItem = { label: "Logs", description: "Tail its log on the worker page.", onSelect: () => router.push(`/workers/${encodeURIComponent(p.name)}?tab=logs`) };
+  if (!canOperate) return <CardMenu name={p.name} items={[logs]} />;
   const items: MenuItem[] = [
+    logs,
     { label: "Restart", description: "Restart this process.", disabled: busy, onSelect: () => run({ kind: "restart", name: p.name }, "always") },
     running
       ? { label: "Stop", description: "Stop it on purpose (grey, not red).", disabled: busy, onSelect: () => run({ kind: "stop", name: p.name }, "always") }
@@ -23,9 +28,13 @@ export function ProcessCardMenu({ process: p }: { process: SynapseProcess }) {
       onSelect: () => run({ kind: "remove_worker", name: p.name }, "always"),
     });
   }
+  return <CardMenu name={p.name} items={items} />;
+}
+
+function CardMenu({ name, items }: { name: string; items: MenuItem[] }) {
   return (
     <Menu
-      label={`Actions for ${p.name}`}
+      label={`Actions for ${name}`}
       items={items}
       buttonClassName="ml-auto inline-flex size-6 items-center justify-center rounded text-zinc-500 hover:bg-zinc-100 hover:text-zinc-800 dark:hover:bg-zinc-800 dark:hover:text-zinc-200"
     >

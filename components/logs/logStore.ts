@@ -1,0 +1,219 @@
+"use client";
+
+import type { LogLine, LogStatus } from "@/lib/api/schemas/logs";
+import { parseLogLine, type ParsedLogLine } from "@/lib/logs/parse";
+import type { CompiledFilter } from "./filter";
+
+/** How many records the browser keeps; older ones fall off (the operator is told). */
+export const LOG_CAPACITY = 100_000;
+/** A runaway multi-line record keeps its first lines and counts the rest. */
+const MAX_CONTINUATION = 2_000;
+
+/** One record as shown: a Synapse line with its continuation lines (stack trace), or a stream status. */
+export interface LogEntry {
+  /** Position in arrival order; contiguous within the window, so it addresses the ring. */
+  seq: number;
+  kind: "line" | "status";
+  ts: string;
+  worker: string;
+  stream: LogLine["stream"] | "status";
+  text: string;
+  parsed: ParsedLogLine | null;
+  more: string[] | null;
+  moreDropped: number;
+}
+
+/** A fixed-size ring: pushing past capacity drops the oldest. */
+class Ring<T> {
+  private buf: Array<T | undefined>;
+  private start = 0;
+  size = 0;
+  constructor(readonly capacity: number) {
+    this.buf = new Array<T | undefined>(capacity);
+  }
+  /** Adds at the end; returns whether the oldest fell off. */
+  push(x: T): boolean {
+    if (this.size < this.capacity) {
+      this.buf[(this.start + this.size++) % this.capacity] = x;
+      return false;
+    }
+    this.buf[this.start] = x;
+    this.start = (this.start + 1) % this.capacity;
+    return true;
+  }
+  at(i: number): T {
+    return this.buf[(this.start + i) % this.capacity] as T;
+  }
+  clear() {
+    this.buf = new Array<T | undefined>(this.capacity);
+    this.start = 0;
+    this.size = 0;
+  }
+}
+
+/**
+ * The received window of a log stream, outside React: batches are appended as they arrive and
+ * subscribers hear about them at most once per animation frame. While paused, new records wait in
+ * a second ring so the view does not move; "jump to end" moves them in.
+ */
+export class LogStore {
+  private ring: Ring<LogEntry>;
+  private waiting: Ring<LogEntry>;
+  private nextSeq = 0;
+  /** Records that fell off the window since the stream began. */
+  dropped = 0;
+  /** Records that arrived while paused (may exceed what `waiting` holds). */
+  pendingCount = 0;
+  following = true;
+  private lastByWorker = new Map<string, LogEntry>();
+  private workerStates = new Map<string, LogStatus["state"]>();
+  private filter: CompiledFilter | null = null;
+  /** Seqs passing the filter, oldest first; `matchHead` skips those already off the window. */
+  private matches: number[] = [];
+  private matchHead = 0;
+  version = 0;
+  private listeners = new Set<() => void>();
+  private frame: number | null = null;
+
+  constructor(readonly capacity = LOG_CAPACITY) {
+    this.ring = new Ring(capacity);
+    this.waiting = new Ring(capacity);
+  }
+
+  subscribe = (fn: () => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  getVersion = () => this.version;
+
+  /** Appends one batch, in the order the server merged it. */
+  append(lines: LogLine[]) {
+    for (const l of lines) {
+      const parsed = parseLogLine(l.text);
+      const prev = this.lastByWorker.get(l.worker);
+      if (!parsed && prev && prev.kind === "line") {
+        if ((prev.more ??= []).length < MAX_CONTINUATION) prev.more.push(l.text);
+        else prev.moreDropped++;
+        continue;
+      }
+      const e: LogEntry = { seq: -1, kind: "line", ts: l.ts, worker: l.worker, stream: l.stream, text: l.text, parsed, more: null, moreDropped: 0 };
+      this.lastByWorker.set(l.worker, e);
+      this.admit(e);
+    }
+    this.schedule();
+  }
+
+  /** Shows what a worker's stream is doing (stopped, restarted…) in line with its records. */
+  appendStatus(s: LogStatus) {
+    const before = this.workerStates.get(s.worker);
+    this.workerStates.set(s.worker, s.state);
+    // "streaming" is news only after a stop, restart or error.
+    if (s.state === "streaming" && (before === undefined || before === "streaming")) return;
+    const said = s.state === "streaming" ? "streaming again" : s.state;
+    const text = `${s.worker} ${said}${s.message ? `: ${s.message}` : ""}`;
+    const e: LogEntry = { seq: -1, kind: "status", ts: new Date().toISOString(), worker: s.worker, stream: "status", text, parsed: null, more: null, moreDropped: 0 };
+    this.lastByWorker.delete(s.worker);
+    this.admit(e);
+    this.schedule();
+  }
+
+  private admit(e: LogEntry) {
+    if (this.following) this.place(e);
+    else {
+      this.waiting.push(e);
+      this.pendingCount++;
+    }
+  }
+
+  private place(e: LogEntry) {
+    e.seq = this.nextSeq++;
+    if (this.ring.push(e)) {
+      this.dropped++;
+      const oldest = this.ring.at(0).seq;
+      while (this.matchHead < this.matches.length && this.matches[this.matchHead] < oldest) this.matchHead++;
+      if (this.matchHead > 4096 && this.matchHead * 2 > this.matches.length) {
+        this.matches = this.matches.slice(this.matchHead);
+        this.matchHead = 0;
+      }
+    }
+    if (this.filter?.test && this.filter.test(e)) this.matches.push(e.seq);
+  }
+
+  /** Pause keeps the view still; follow moves the waiting records in and sticks to the end. */
+  setFollowing(on: boolean) {
+    if (on === this.following) return;
+    this.following = on;
+    if (on) {
+      for (let i = 0; i < this.waiting.size; i++) this.place(this.waiting.at(i));
+      this.waiting.clear();
+      this.pendingCount = 0;
+    }
+    this.schedule(true);
+  }
+
+  /** Filters the window (recomputed in full once, then kept up as records arrive). */
+  setFilter(f: CompiledFilter | null) {
+    this.filter = f;
+    this.matches = [];
+    this.matchHead = 0;
+    if (f?.test) {
+      for (let i = 0; i < this.ring.size; i++) {
+        const e = this.ring.at(i);
+        if (f.test(e)) this.matches.push(e.seq);
+      }
+    }
+    this.schedule(true);
+  }
+
+  /** Forgets everything (a new selection of processes). */
+  reset() {
+    this.ring.clear();
+    this.waiting.clear();
+    this.lastByWorker.clear();
+    this.workerStates.clear();
+    this.matches = [];
+    this.matchHead = 0;
+    this.dropped = 0;
+    this.pendingCount = 0;
+    this.schedule(true);
+  }
+
+  /** How many records the current view shows (filtered or not). */
+  get length(): number {
+    return this.filter?.test ? this.matches.length - this.matchHead : this.ring.size;
+  }
+  get windowSize(): number {
+    return this.ring.size;
+  }
+
+  /** The i-th record of the current view, oldest first. */
+  at(i: number): LogEntry {
+    if (!this.filter?.test) return this.ring.at(i);
+    const seq = this.matches[this.matchHead + i];
+    return this.ring.at(seq - this.ring.at(0).seq);
+  }
+
+  private schedule(now = false) {
+    if (now || typeof requestAnimationFrame === "undefined") {
+      if (this.frame !== null && typeof cancelAnimationFrame !== "undefined") cancelAnimationFrame(this.frame);
+      this.frame = null;
+      this.emit();
+      return;
+    }
+    this.frame ??= requestAnimationFrame(() => {
+      this.frame = null;
+      this.emit();
+    });
+  }
+
+  private emit() {
+    this.version++;
+    for (const fn of this.listeners) fn();
+  }
+
+  dispose() {
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+    this.listeners.clear();
+  }
+}

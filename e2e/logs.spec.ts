@@ -1,0 +1,127 @@
+import { expect, test, type Page } from "@playwright/test";
+import crypto from "node:crypto";
+import { docker, labContainer } from "./lab";
+
+const GENERIC = "http://localhost:8009";
+const MEDIA = "http://localhost:8010";
+
+const logs = (page: Page) => page.getByRole("region", { name: "Logs" });
+const rows = (page: Page) => logs(page).getByRole("row");
+const connection = (page: Page) => logs(page).getByTestId("log-connection");
+const mark = () => `e2e${crypto.randomBytes(5).toString("hex")}`;
+
+/** A client request through a worker, tagged so its access line is ours alone. */
+async function request(base: string, path: string, tag: string): Promise<number> {
+  const res = await fetch(`${base}${path}?fleet=${tag}`);
+  return res.status;
+}
+
+async function openWorkerLogs(page: Page, name: string) {
+  await page.goto(`/workers/${name}?tab=logs`);
+  await expect(page.getByRole("tab", { name: "Logs" })).toHaveAttribute("aria-selected", "true");
+  await expect(connection(page)).toHaveText("Live", { timeout: 15_000 });
+}
+
+/** Every rendered row's value of one data attribute. */
+const attrs = (page: Page, name: string) => rows(page).evaluateAll((els, n) => els.map((e) => e.getAttribute(n) ?? ""), name);
+
+test.describe("logs", () => {
+  test("a client request through generic_worker1 shows its access line within 2 s", async ({ page }) => {
+    await openWorkerLogs(page, "generic_worker1");
+    const tag = mark();
+    expect(await request(GENERIC, "/_matrix/client/versions", tag)).toBe(200);
+    const line = rows(page).filter({ hasText: `fleet=${tag}` });
+    await expect(line).toHaveCount(1, { timeout: 2_000 });
+    await expect(line).toContainText("generic_worker1");
+    await expect(line).toContainText("synapse.access.http.8009");
+    await expect(line.getByText("INFO", { exact: true })).toBeVisible();
+  });
+
+  test("regex and level filters narrow the received lines; an invalid regex says so", async ({ page }) => {
+    await openWorkerLogs(page, "generic_worker1");
+    const tag = mark();
+    await request(GENERIC, "/_matrix/client/versions", tag);
+    await expect(rows(page).filter({ hasText: `fleet=${tag}` })).toHaveCount(1, { timeout: 5_000 });
+
+    await logs(page).getByRole("checkbox", { name: "Regex" }).check();
+    await logs(page).getByRole("textbox", { name: "Filter" }).fill(`versions\\?fleet=${tag.slice(0, 5)}[0-9a-f]{8} `);
+    await expect(rows(page)).toHaveCount(1);
+    await expect(rows(page).first()).toContainText(tag);
+    await expect(page).toHaveURL(/regex=1/);
+
+    await logs(page).getByRole("textbox", { name: "Filter" }).fill("versions([");
+    await expect(logs(page).getByRole("alert")).toContainText("Invalid regular expression");
+    await expect(rows(page).filter({ hasText: `fleet=${tag}` })).toHaveCount(1); // the text filter is off, nothing crashed
+
+    await logs(page).getByRole("textbox", { name: "Filter" }).fill("");
+    await logs(page).getByRole("combobox", { name: "Level" }).selectOption("WARNING");
+    await expect(page).toHaveURL(/level=WARNING/);
+    await expect(rows(page).filter({ hasText: `fleet=${tag}` })).toHaveCount(0);
+    for (const level of await attrs(page, "data-level")) expect(["WARNING", "ERROR", "CRITICAL", undefined]).toContain(level || undefined);
+  });
+
+  test("a merged view of generic_worker1 and media_worker shows both in time order; a request id narrows to its lines", async ({ page }) => {
+    await page.goto("/logs?workers=generic_worker1,media_worker");
+    await expect(connection(page)).toHaveText("Live", { timeout: 15_000 });
+    await expect(page.getByRole("button", { name: /Processes: generic_worker1, media_worker/ })).toBeVisible();
+    const tag = mark();
+    await request(GENERIC, "/_matrix/client/versions", tag);
+    await request(MEDIA, "/_matrix/media/v3/config", tag);
+    await request(GENERIC, "/_matrix/client/versions", tag);
+    await logs(page).getByRole("textbox", { name: "Filter" }).fill(tag);
+    // The media worker logs the refused request and its access line (same request id); the generic one two access lines.
+    await expect(rows(page)).toHaveCount(4, { timeout: 5_000 });
+    const workers = await attrs(page, "data-worker");
+    expect(new Set(workers)).toEqual(new Set(["generic_worker1", "media_worker"]));
+    const times = await attrs(page, "data-ts");
+    expect([...times].sort()).toEqual(times);
+
+    const mediaAccess = rows(page).filter({ hasText: "synapse.access.http.8010" });
+    const id = (await mediaAccess.getAttribute("data-request"))!;
+    expect(id).toMatch(/^GET-\d+$/);
+    await mediaAccess.getByRole("button", { name: `Show only request ${id}` }).click();
+    await expect(page).toHaveURL(new RegExp(`request=${id}`));
+    await logs(page).getByRole("textbox", { name: "Filter" }).fill("");
+    await expect(page).not.toHaveURL(/[?&]q=/);
+    await expect(logs(page).getByRole("button", { name: `Remove request filter ${id}` })).toBeVisible();
+    await expect(rows(page).filter({ hasText: tag })).toHaveCount(2);
+    for (const r of await attrs(page, "data-request")) expect(r).toBe(id);
+    await logs(page).getByRole("button", { name: `Remove request filter ${id}` }).click();
+    await expect(rows(page).filter({ hasText: tag })).toHaveCount(4);
+  });
+
+  test("pause holds the view and counts new lines; jump to end shows them", async ({ page }) => {
+    await openWorkerLogs(page, "generic_worker1");
+    await logs(page).getByRole("button", { name: "Pause" }).click();
+    await expect(logs(page).getByRole("button", { name: "Follow" })).toBeVisible();
+    const counter = logs(page).getByRole("status").filter({ hasText: "new lines" });
+    await expect(counter).toHaveText("0 new lines");
+    const tag = mark();
+    await request(GENERIC, "/_matrix/client/versions", tag);
+    await expect(counter).toHaveText(/^[1-9][\d,]* new lines$/, { timeout: 5_000 });
+    await expect(rows(page).filter({ hasText: tag })).toHaveCount(0);
+    await logs(page).getByRole("button", { name: "Jump to end" }).click();
+    await expect(rows(page).filter({ hasText: tag })).toHaveCount(1);
+    await expect(logs(page).getByRole("button", { name: "Pause" })).toBeVisible();
+    await expect(counter).toHaveCount(0);
+  });
+
+  test("restarting the worker keeps the stream going", async ({ page }) => {
+    test.setTimeout(120_000);
+    await openWorkerLogs(page, "generic_worker1");
+    const before = mark();
+    await request(GENERIC, "/_matrix/client/versions", before);
+    await expect(rows(page).filter({ hasText: before })).toHaveCount(1, { timeout: 5_000 });
+
+    docker("restart", labContainer("synapse-worker-generic"));
+    const after = mark();
+    await expect
+      .poll(async () => request(GENERIC, "/_matrix/client/versions", after).catch(() => 0), { timeout: 60_000, intervals: [500] })
+      .toBe(200);
+    await expect(rows(page).filter({ hasText: after }).first()).toBeVisible({ timeout: 10_000 });
+    // Nothing doubled by the re-attach: the earlier line is there once.
+    await logs(page).getByRole("textbox", { name: "Filter" }).fill("fleet=e2e");
+    await expect(rows(page).filter({ hasText: before })).toHaveCount(1);
+    await expect(connection(page)).toHaveText("Live");
+  });
+});
