@@ -41,7 +41,8 @@ describe("sessions", () => {
     const { token } = await login("ERIN ", "erin-password", "127.0.0.1");
     const principal = await authenticateRequest(withCookie(token));
     expect(principal).toMatchObject({ kind: "session", name: "erin", role: "operator" });
-    expect(principal?.sessionId).toBeTruthy();
+    const stored = await (await getDb()).session.findUnique({ where: { tokenHash: sha256Hex(token) } });
+    expect(principal?.sessionId).toBe(stored?.id);
   });
 
   it("expires after 12 hours without use", async () => {

