@@ -6,7 +6,7 @@ import { createRoom, download, getEvent, login, MAIN, registerUser, sendMessage,
 
 // One story, in order, against real Synapse: from a single process to workers of every main kind,
 // a failure that is put back, a race, then rollback to one process and back again.
-test.describe.configure({ mode: "serial", timeout: 300_000 });
+test.describe.configure({ mode: "serial", timeout: 480_000 });
 
 const lab = (...args: string[]) => execFileSync("bash", ["lab/lab.sh", ...args], { stdio: "ignore", timeout: 300_000 });
 const managedContainers = () =>
