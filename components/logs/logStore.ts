@@ -23,6 +23,23 @@ export interface LogEntry {
   moreDropped: number;
 }
 
+/**
+ * Always-on counters read by the log-viewer benchmark (scripts/bench/logs.ts) as
+ * `window.__fleetLogs`: lines received by any store, and records the last appended store retains.
+ */
+interface LogCounters {
+  received: number;
+  retained: number;
+}
+
+function countBatch(lines: number, retained: number) {
+  if (typeof window === "undefined") return;
+  const w = window as unknown as { __fleetLogs?: LogCounters };
+  const c = (w.__fleetLogs ??= { received: 0, retained: 0 });
+  c.received += lines;
+  c.retained = retained;
+}
+
 /** A fixed-size ring: pushing past capacity drops the oldest. */
 class Ring<T> {
   private buf: Array<T | undefined>;
@@ -100,6 +117,7 @@ export class LogStore {
       this.lastByWorker.set(l.worker, e);
       this.admit(e);
     }
+    countBatch(lines.length, this.ring.size);
     this.schedule();
   }
 

@@ -183,9 +183,12 @@ function appEnv(dataDir: string, extra: Record<string, string>): NodeJS.ProcessE
   return env;
 }
 
-/** Creates the admin and an API token (viewer unless said otherwise) in `dataDir`'s database with the fleet CLI. */
-export async function createToken(dataDir: string, role: "viewer" | "operator" = "viewer"): Promise<string> {
-  const env = appEnv(dataDir, { FLEET_ADMIN_PASSWORD: randomHex(18) });
+/**
+ * Creates the admin (with `adminPassword`, random unless given) and an API token (viewer unless
+ * said otherwise) in `dataDir`'s database with the fleet CLI.
+ */
+export async function createToken(dataDir: string, role: "viewer" | "operator" = "viewer", adminPassword = randomHex(18)): Promise<string> {
+  const env = appEnv(dataDir, { FLEET_ADMIN_PASSWORD: adminPassword });
   const cli = ["tsx", "--conditions=react-server", "scripts/fleet.ts"];
   await run("npx", [...cli, "admin", "ensure"], env, 120_000);
   const out = await run("npx", [...cli, "token", "create", "--role", role, "--name", "bench"], env, 120_000);
@@ -209,15 +212,17 @@ export interface Server {
 /**
  * `next start` (the production build in .next) with its own temp FLEET_DATA_DIR, admin and
  * viewer token; `env` adds e.g. SYNAPSE_CONFIG_DIR. Stopped by the cleanups at the latest.
+ * `opts.adminPassword` sets the admin's password (for signing a browser in); random by default.
  */
 export async function startServer(
   name: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
   role: "viewer" | "operator" = "viewer",
+  opts: { adminPassword?: string } = {},
 ): Promise<Server> {
   const dataDir = makeTempDir(`data-${name}`);
-  const token = await createToken(dataDir, role);
+  const token = await createToken(dataDir, role, opts.adminPassword);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(dataDir, "server.log");

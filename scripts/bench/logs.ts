@@ -1,0 +1,547 @@
+/**
+ * Benchmark: the log viewer's throughput and footprint against a container that prints
+ * Synapse-like access lines flat out and at fixed rates (1k, 10k, 50k lines/s). For each rate,
+ * one after the other on the same container, in windows of the same length:
+ *   - `docker logs -f -t` (the raw rate: the Docker CLI, its lines counted),
+ *   - a plain Node SSE client of GET /api/logs (the server alone),
+ *   - a real page, /logs?workers=<emitter> in Debian chromium, signed in (server + browser),
+ *     reading the page's own counter (window.__fleetLogs, components/logs/logStore.ts) and its
+ *     longest animation frame;
+ * then the browser's JS heap after 1M lines (after a forced GC) and the server's RSS.
+ *
+ * The emitter is a stand-in worker (see standins.ts): the lab image running a python3 loop
+ * whose command line carries `synapse.app.generic_worker --config-path …`, with a temp config
+ * dir mounted at /data that the dashboard under test gets as SYNAPSE_CONFIG_DIR. Its rate is
+ * a file in a mounted control dir, so one container (one worker name) serves every phase.
+ *
+ * Run through scripts/bench/run.sh (build present). Knobs: BENCH_LOGS_WINDOW_S (measured seconds
+ * per window, default 10), BENCH_LOGS_WARMUP_S (3), BENCH_LOGS_HEAP_LINES (1000000).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import Docker from "dockerode";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { envInt, fmtMiB, log, makeTempDir, onCleanup, randomHex, recordRunId, runMain, sleep, startServer, waitFor, withTimeout, type Server } from "./lib";
+import { BENCH_LABEL, STANDIN_IMAGE } from "./standins";
+
+const WINDOW_S = envInt("BENCH_LOGS_WINDOW_S", 10, 2, 120);
+const WARMUP_S = envInt("BENCH_LOGS_WARMUP_S", 3, 1, 30);
+const HEAP_LINES = envInt("BENCH_LOGS_HEAP_LINES", 1_000_000, 10_000, 10_000_000);
+const RATES: Array<{ label: string; rate: number }> = [
+  { label: "1k/s", rate: 1_000 },
+  { label: "10k/s", rate: 10_000 },
+  { label: "50k/s", rate: 50_000 },
+  { label: "flat out", rate: -1 },
+];
+const TARGET_LINES_PER_S = 50_000;
+const TARGET_RATIO = 0.9;
+const TARGET_HEAP_BYTES = 150 * 1024 * 1024;
+const TARGET_FRAME_MS = 100;
+const FRAME_RATE = 10_000; // the rate at which the longest frame is judged
+/** BENCH_LOGS_PROFILE=<rate> (e.g. 50000; -1 = flat out): logs a CPU profile of the page at that rate. */
+const PROFILE_RATE = process.env.BENCH_LOGS_PROFILE ? Number(process.env.BENCH_LOGS_PROFILE) : null;
+
+const WORKER = "bench_logs";
+const HTTP_PORT = 18999;
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+const docker = new Docker();
+const loadAvg = () => os.loadavg().map((v) => v.toFixed(2)).join(" ");
+
+// ------------------------------------------------------------------ emitter ----
+
+/**
+ * Prints Synapse access lines to stdout: batches every 10 ms at the rate in the control file
+ * (lines/s; 0 = idle; -1 = as fast as it can, 2,000 lines per write). Checks the file every 100 ms.
+ */
+const EMITTER_PY = `# Synapse Fleet benchmark emitter: Synapse-like log lines at the rate in ${"/opt/fleet-bench/rate"}.
+import os, signal, sys, time
+
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+RATE_FILE = "/opt/fleet-bench/rate"
+LINE = ("%s,%03d - synapse.access.http.8009 - 473 - INFO - GET-%d - 172.18.0.1 - 8009 - {@bench:bench.test} "
+        "Processed request: 0.001sec/0.000sec (0.000sec, 0.000sec) (0.000sec/0.000sec/0) 226B 200 "
+        '"GET /_matrix/client/versions HTTP/1.1" "curl/7.88.1" [0 dbevts]\\n')
+
+def read_rate():
+    try:
+        with open(RATE_FILE) as f:
+            return int(f.read().strip() or "0")
+    except (OSError, ValueError):
+        return 0
+
+n = 0
+rate = 0
+check_at = 0.0
+due = time.monotonic()
+while True:
+    now = time.monotonic()
+    if now >= check_at:
+        new = read_rate()
+        if new != rate:
+            rate = new
+            due = now
+        check_at = now + 0.1
+    if rate == 0:
+        time.sleep(0.05)
+        continue
+    batch = 2000 if rate < 0 else max(1, rate // 100)
+    wall = time.time()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(wall))
+    ms = int(wall * 1000) % 1000
+    data = "".join([LINE % (stamp, ms, n + i) for i in range(batch)]).encode()
+    n += batch
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view):]
+    if rate > 0:
+        due += batch / rate
+        ahead = due - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+        elif ahead < -1:
+            due = time.monotonic()  # far behind: do not burst to catch up
+`;
+
+interface Emitter {
+  id: string;
+  configDir: string;
+  setRate(rate: number): void;
+}
+
+async function createEmitter(): Promise<Emitter> {
+  const images = await docker.listImages({ filters: { reference: [STANDIN_IMAGE] } });
+  if (images.length === 0) throw new Error(`image ${STANDIN_IMAGE} is missing: bash lab/lab.sh build`);
+  const runId = randomHex(4);
+  recordRunId(runId);
+  const root = makeTempDir("logs-emitter");
+  const configDir = path.join(root, "config");
+  const controlDir = path.join(root, "control");
+  fs.mkdirSync(path.join(configDir, "workers"), { recursive: true });
+  fs.mkdirSync(controlDir);
+  fs.writeFileSync(
+    path.join(configDir, "homeserver.yaml"),
+    ["# Synapse Fleet log benchmark: stand-in deployment (no real Synapse runs from this file)", 'server_name: "bench.test"', "listeners:", "  - port: 8008", "    type: http", "    resources:", "      - names: [client, federation]", ""].join("\n"),
+  );
+  fs.writeFileSync(
+    path.join(configDir, "workers", `${WORKER}.yaml`),
+    ["worker_app: synapse.app.generic_worker", `worker_name: ${WORKER}`, "worker_listeners:", "  - type: http", `    port: ${HTTP_PORT}`, "    resources:", "      - names: [client]", ""].join("\n"),
+  );
+  fs.writeFileSync(path.join(controlDir, "emitter.py"), EMITTER_PY);
+  const rateFile = path.join(controlDir, "rate");
+  const setRate = (rate: number) => {
+    // Written whole, then renamed: the emitter never reads half a number.
+    fs.writeFileSync(`${rateFile}.tmp`, String(rate));
+    fs.renameSync(`${rateFile}.tmp`, rateFile);
+  };
+  setRate(0);
+
+  onCleanup(`log emitter (label ${BENCH_LABEL}=${runId})`, async () => {
+    const list = await docker.listContainers({ all: true, filters: { label: [`${BENCH_LABEL}=${runId}`] } });
+    for (const c of list) await docker.getContainer(c.Id).remove({ force: true }).catch((err: Error) => log(`remove ${c.Id}: ${err.message}`));
+    log(`removed ${list.length} emitter container(s)`);
+  });
+  const c = await docker.createContainer({
+    name: `fleetbench-${runId}-logs`,
+    Image: STANDIN_IMAGE,
+    Cmd: ["python3", "/opt/fleet-bench/emitter.py", "synapse.app.generic_worker", "--config-path", "/data/homeserver.yaml", "--config-path", `/data/workers/${WORKER}.yaml`],
+    Labels: { [BENCH_LABEL]: runId },
+    HostConfig: {
+      Binds: [`${configDir}:/data:ro`, `${controlDir}:/opt/fleet-bench:ro`],
+      NetworkMode: "bridge",
+      // Flat out fills the disk at tens of MB/s: the engine keeps at most 2 × 64 MB of it.
+      LogConfig: { Type: "json-file", Config: { "max-size": "64m", "max-file": "2" } },
+    },
+  });
+  await c.start();
+  log(`emitter ${c.id.slice(0, 12)} started (worker ${WORKER})`);
+  return { id: c.id, configDir, setRate };
+}
+
+// ---------------------------------------------------------------- consumers ----
+
+/** A consumer counting lines as they arrive; `count()` is read at the window's edges. */
+interface Consumer {
+  count(): number;
+  stop(): Promise<void>;
+}
+
+/** The raw rate: `docker logs -f -t --tail 0`, its stdout's newlines counted. */
+function dockerLogsConsumer(id: string): Consumer {
+  let lines = 0;
+  const child: ChildProcess = spawn("docker", ["logs", "-f", "-t", "--tail", "0", id], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (chunk: Buffer) => {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+  });
+  let exited = false;
+  const exitedP = new Promise<void>((r) => child.once("exit", () => ((exited = true), r())));
+  onCleanup(`docker logs (pid ${child.pid})`, () => void (exited || child.kill("SIGKILL")));
+  return {
+    count: () => lines,
+    async stop() {
+      if (exited) return;
+      child.kill("SIGTERM");
+      await Promise.race([exitedP, sleep(3000)]);
+      if (!exited) child.kill("SIGKILL");
+    },
+  };
+}
+
+/** The server alone: GET /api/logs over SSE with fetch, each `lines` batch parsed like the page does. */
+function sseConsumer(server: Server): Consumer {
+  let lines = 0;
+  const ctrl = new AbortController();
+  const reading = (async () => {
+    const res = await fetch(`${server.url}/api/logs?workers=${WORKER}&follow=1&tail=0`, { headers: { authorization: `Bearer ${server.token}` }, signal: ctrl.signal });
+    if (!res.ok || !res.body) throw new Error(`GET /api/logs: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    const decoder = new TextDecoder();
+    let buf = "";
+    let scanned = 0; // where the search for the event's end goes on (a batch spans many chunks)
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buf.indexOf("\n\n", scanned)) >= 0) {
+        const event = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        scanned = 0;
+        if (!event.includes("event: lines\n")) continue;
+        const data = event.slice(event.indexOf("\ndata: ") + 7);
+        lines += (JSON.parse(data) as { lines: unknown[] }).lines.length;
+      }
+      scanned = Math.max(0, buf.length - 1);
+    }
+  })().catch((err: Error) => {
+    if (!ctrl.signal.aborted) log(`SSE client: ${err.message}`);
+  });
+  onCleanup("SSE client", () => ctrl.abort());
+  return {
+    count: () => lines,
+    async stop() {
+      ctrl.abort();
+      await withTimeout(reading, 5000, "SSE client to stop").catch(() => undefined);
+    },
+  };
+}
+
+/** Reads the page's counters. */
+async function pageCounters(page: Page): Promise<{ received: number; retained: number }> {
+  return page.evaluate(() => {
+    const c = (window as unknown as { __fleetLogs?: { received: number; retained: number } }).__fleetLogs;
+    return { received: c?.received ?? 0, retained: c?.retained ?? 0 };
+  });
+}
+
+/** Opens the logs page of the emitter in a fresh tab; its counter is then read by `count()` (polled). */
+async function pageConsumer(context: BrowserContext, server: Server): Promise<Consumer & { page: Page; refresh(): Promise<void> }> {
+  const page = await context.newPage();
+  let received = 0;
+  await page.goto(`${server.url}/logs?workers=${WORKER}`, { waitUntil: "load", timeout: 60_000 });
+  if (new URL(page.url()).pathname !== "/logs") throw new Error(`the logs page redirected to ${page.url()} (not signed in?)`);
+  await waitFor("the logs page to go live", async () => ((await page.getByTestId("log-connection").textContent({ timeout: 2000 }))?.includes("Live") ? true : null), { timeoutMs: 30_000, intervalMs: 250 });
+  return {
+    page,
+    count: () => received,
+    async refresh() {
+      received = (await pageCounters(page)).received;
+    },
+    async stop() {
+      await page.close({ runBeforeUnload: false }).catch(() => undefined);
+    },
+  };
+}
+
+// --------------------------------------------------------------- measuring ----
+
+interface WindowResult {
+  linesPerS: number;
+  rssMax: number;
+  /** Page only: the longest frame (rAF delta) and long tasks in the window. */
+  frameMaxMs?: number;
+  frames?: number;
+  framesOver100?: number;
+  longTaskMaxMs?: number;
+}
+
+/**
+ * Starts a rAF loop and a long-task observer in the page, recording from now on. A string, not a
+ * function: tsx's esbuild would wrap the inner functions in a `__name` helper the page lacks.
+ */
+const FRAME_PROBE_JS = `(() => {
+  const w = window;
+  if (w.__frameProbe && w.__frameProbe.obs) w.__frameProbe.obs.disconnect();
+  const p = { max: 0, n: 0, over: 0, longMax: 0, last: performance.now(), on: true, obs: null };
+  w.__frameProbe = p;
+  function tick(t) {
+    if (!p.on) return;
+    const d = t - p.last;
+    p.last = t;
+    p.n++;
+    if (d > p.max) p.max = d;
+    if (d > 100) p.over++;
+    requestAnimationFrame(tick);
+  }
+  requestAnimationFrame(function (t) { p.last = t; requestAnimationFrame(tick); });
+  try {
+    p.obs = new PerformanceObserver(function (list) {
+      for (const e of list.getEntries()) if (e.duration > p.longMax) p.longMax = e.duration;
+    });
+    p.obs.observe({ type: "longtask" });
+  } catch (e) {
+    /* long tasks unsupported: the rAF loop still measures */
+  }
+})()`;
+
+async function startFrameProbe(page: Page): Promise<void> {
+  await page.evaluate(FRAME_PROBE_JS);
+}
+
+async function stopFrameProbe(page: Page): Promise<{ max: number; n: number; over: number; longMax: number }> {
+  return page.evaluate(() => {
+    const p = (window as unknown as { __frameProbe?: { max: number; n: number; over: number; longMax: number; on: boolean; obs?: PerformanceObserver } }).__frameProbe;
+    if (!p) return { max: NaN, n: 0, over: 0, longMax: NaN };
+    p.on = false;
+    p.obs?.disconnect();
+    return { max: p.max, n: p.n, over: p.over, longMax: p.longMax };
+  });
+}
+
+/**
+ * Warm-up, then counts over WINDOW_S seconds; samples the server's RSS every 500 ms meanwhile.
+ * `refresh` brings `count()` up to date (the page's counter lives in the browser).
+ */
+async function measureWindow(server: Server, consumer: Consumer, refresh?: () => Promise<void>, page?: Page): Promise<WindowResult> {
+  let rssMax = server.rss();
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, server.rss())), 500);
+  try {
+    await sleep(WARMUP_S * 1000);
+    if (page) await startFrameProbe(page);
+    await refresh?.();
+    const c0 = consumer.count();
+    const t0 = performance.now();
+    await sleep(WINDOW_S * 1000);
+    await refresh?.();
+    const c1 = consumer.count();
+    const t1 = performance.now();
+    const out: WindowResult = { linesPerS: ((c1 - c0) * 1000) / (t1 - t0), rssMax };
+    if (page) {
+      const f = await stopFrameProbe(page);
+      Object.assign(out, { frameMaxMs: f.max, frames: f.n, framesOver100: f.over, longTaskMaxMs: f.longMax });
+    }
+    out.rssMax = Math.max(rssMax, server.rss());
+    return out;
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+// ---------------------------------------------------------------- profiling ----
+
+type Cdp = Awaited<ReturnType<BrowserContext["newCDPSession"]>>;
+
+async function startProfile(context: BrowserContext, page: Page): Promise<Cdp> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
+  await cdp.send("Profiler.start");
+  return cdp;
+}
+
+/** Stops the page's CPU profile and logs where its main thread spent the time (self time, top 25). */
+async function stopProfile(cdp: Cdp, label: string): Promise<void> {
+  const { profile } = await cdp.send("Profiler.stop");
+  await cdp.detach().catch(() => undefined);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((id, i) => {
+    const n = byId.get(id);
+    if (!n) return;
+    const f = n.callFrame;
+    const where = f.url ? `${f.url.split("/").pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}` : "";
+    const key = `${f.functionName || "(anonymous)"} ${where}`.trim();
+    const us = deltas[i + 1] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + us);
+    total += us;
+  });
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  log(`page CPU profile at ${label} (self time, ${(total / 1e6).toFixed(1)} s sampled):`);
+  for (const [k, us] of top) log(`  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+}
+
+interface RateResult {
+  label: string;
+  rate: number;
+  docker: WindowResult;
+  sse: WindowResult;
+  page: WindowResult;
+}
+
+async function measureRate(emitter: Emitter, server: Server, context: BrowserContext, label: string, rate: number): Promise<RateResult> {
+  emitter.setRate(rate);
+  log(`${label}: docker logs -f`);
+  const dc = dockerLogsConsumer(emitter.id);
+  const dockerW = await measureWindow(server, dc).finally(() => dc.stop());
+  log(`${label}: ${dockerW.linesPerS.toFixed(0)} lines/s; Node SSE client`);
+  const sc = sseConsumer(server);
+  const sseW = await measureWindow(server, sc).finally(() => sc.stop());
+  log(`${label}: ${sseW.linesPerS.toFixed(0)} lines/s; browser page`);
+  const pc = await pageConsumer(context, server);
+  const profiling = PROFILE_RATE === rate ? await startProfile(context, pc.page) : null;
+  const pageW = await measureWindow(server, pc, () => pc.refresh(), pc.page).finally(async () => {
+    if (profiling) await stopProfile(profiling, label).catch((err: Error) => log(`profile: ${err.message}`));
+    await pc.stop();
+  });
+  log(`${label}: ${pageW.linesPerS.toFixed(0)} lines/s, longest frame ${pageW.frameMaxMs?.toFixed(0)} ms`);
+  emitter.setRate(0);
+  await sleep(1000); // the engine and the server settle before the next rate
+  return { label, rate, docker: dockerW, sse: sseW, page: pageW };
+}
+
+interface HeapResult {
+  lines: number;
+  seconds: number;
+  heapBytes: number;
+  retained: number;
+  rssMax: number;
+  rssAfter: number;
+}
+
+/** A fresh page fed flat out until it has received HEAP_LINES lines; then GC and the JS heap. */
+async function measureHeap(emitter: Emitter, server: Server, context: BrowserContext): Promise<HeapResult> {
+  const pc = await pageConsumer(context, server);
+  let rssMax = server.rss();
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, server.rss())), 500);
+  try {
+    emitter.setRate(-1);
+    const t0 = performance.now();
+    const timeoutMs = 300_000;
+    let lastLog = 0;
+    await waitFor(
+      `the page to receive ${HEAP_LINES} lines`,
+      async () => {
+        await pc.refresh();
+        if (performance.now() - lastLog > 10_000) {
+          lastLog = performance.now();
+          log(`heap: ${pc.count()} lines received`);
+        }
+        return pc.count() >= HEAP_LINES ? true : null;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    emitter.setRate(0);
+    await sleep(2000); // what is in flight arrives
+    const { received, retained } = await pageCounters(pc.page);
+    const cdp = await context.newCDPSession(pc.page);
+    await cdp.send("HeapProfiler.enable");
+    await cdp.send("HeapProfiler.collectGarbage");
+    await cdp.send("Performance.enable");
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const heapBytes = metrics.find((m) => m.name === "JSHeapUsedSize")?.value ?? NaN;
+    await cdp.detach().catch(() => undefined);
+    return { lines: received, seconds, heapBytes, retained, rssMax: Math.max(rssMax, server.rss()), rssAfter: server.rss() };
+  } finally {
+    clearInterval(sampler);
+    emitter.setRate(0);
+    await pc.stop();
+  }
+}
+
+// ------------------------------------------------------------------- report ----
+
+const fmtRate = (v: number) => Math.round(v).toLocaleString("en-US").padStart(10);
+const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
+
+function report(rates: RateResult[], heap: HeapResult | null, idle: WindowResult | null, baseRss: number, loadStart: string): void {
+  const line = "-".repeat(105);
+  const out: string[] = [""];
+  out.push(`Log viewer: one emitter container (${WORKER}), ${WARMUP_S} s warm-up + ${WINDOW_S} s measured per window, windows one after the other`);
+  out.push("raw = docker logs -f -t --tail 0 (Docker CLI, lines counted); SSE = Node client of GET /api/logs (server alone); page = /logs in chromium (server + browser)");
+  out.push(`machine: ${os.cpus().length} cores; load average at start ${loadStart}, at end ${loadAvg()}; server RSS idle ${fmtMiB(baseRss)}`);
+  out.push(line);
+  out.push(`${"emitter".padEnd(10)}${"raw l/s".padStart(10)}${"SSE l/s".padStart(10)}${"page l/s".padStart(10)}${"page/raw".padStart(9)}${"SSE/raw".padStart(9)}${"RSS max".padStart(10)}${"frame max".padStart(11)}${"fps".padStart(5)}${">100ms".padStart(8)}${"longtask".padStart(10)}`);
+  out.push(line);
+  for (const r of rates) {
+    const ratio = r.page.linesPerS / r.docker.linesPerS;
+    out.push(
+      `${r.label.padEnd(10)}${fmtRate(r.docker.linesPerS)}${fmtRate(r.sse.linesPerS)}${fmtRate(r.page.linesPerS)}${ratio.toFixed(2).padStart(9)}${(r.sse.linesPerS / r.docker.linesPerS).toFixed(2).padStart(9)}` +
+        `${fmtMiB(Math.max(r.sse.rssMax, r.page.rssMax)).padStart(10)}${`${r.page.frameMaxMs?.toFixed(0)} ms`.padStart(11)}${((r.page.frames ?? 0) / WINDOW_S).toFixed(0).padStart(5)}${String(r.page.framesOver100).padStart(8)}${`${Number.isFinite(r.page.longTaskMaxMs) ? r.page.longTaskMaxMs!.toFixed(0) : "-"} ms`.padStart(10)}`,
+    );
+  }
+  out.push(line);
+  const flat = rates.find((r) => r.rate < 0);
+  if (flat) {
+    out.push(`flat out: page ${fmtRate(flat.page.linesPerS).trim()} lines/s   target >= ${TARGET_LINES_PER_S.toLocaleString("en-US")} lines/s   ${verdict(flat.page.linesPerS >= TARGET_LINES_PER_S)}`);
+    const ratio = flat.page.linesPerS / flat.docker.linesPerS;
+    out.push(`flat out: page / raw ${ratio.toFixed(2)}x   target >= ${TARGET_RATIO}x   ${verdict(ratio >= TARGET_RATIO)}`);
+    const sseRatio = flat.sse.linesPerS / flat.docker.linesPerS;
+    out.push(`flat out: SSE / raw ${sseRatio.toFixed(2)}x (server alone, no browser)   ${verdict(sseRatio >= TARGET_RATIO)}`);
+  }
+  const fixed = rates.filter((r) => r.rate > 0);
+  for (const r of fixed) {
+    const ratio = r.page.linesPerS / r.docker.linesPerS;
+    out.push(`${r.label}: page / raw ${ratio.toFixed(2)}x   target >= ${TARGET_RATIO}x   ${verdict(ratio >= TARGET_RATIO)}`);
+  }
+  if (idle) out.push(`context: the same page idle (emitter silent): longest frame ${idle.frameMaxMs?.toFixed(0)} ms, ${idle.frames} frames in ${WINDOW_S} s, ${idle.framesOver100} over 100 ms`);
+  const at10k = rates.find((r) => r.rate === FRAME_RATE);
+  if (at10k) {
+    const f = at10k.page.frameMaxMs ?? NaN;
+    out.push(`longest frame at 10k lines/s: ${f.toFixed(0)} ms over ${at10k.page.frames} frames   target <= ${TARGET_FRAME_MS} ms   ${verdict(f <= TARGET_FRAME_MS)}`);
+  }
+  if (heap) {
+    out.push(
+      `JS heap after ${heap.lines.toLocaleString("en-US")} lines (forced GC): ${fmtMiB(heap.heapBytes)}   target <= ${fmtMiB(TARGET_HEAP_BYTES)}   ${verdict(heap.heapBytes <= TARGET_HEAP_BYTES)}` +
+        `   (${heap.retained.toLocaleString("en-US")} records kept; ${(heap.lines / heap.seconds).toFixed(0)} lines/s on average over ${heap.seconds.toFixed(0)} s)`,
+    );
+    out.push(`server RSS while streaming those: max ${fmtMiB(heap.rssMax)}, after ${fmtMiB(heap.rssAfter)}`);
+  }
+  out.push(line);
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+// --------------------------------------------------------------------- main ----
+
+runMain(async () => {
+  const loadStart = loadAvg();
+  const emitter = await createEmitter();
+  const adminPassword = randomHex(18);
+  const server = await startServer("logs", { SYNAPSE_CONFIG_DIR: emitter.configDir }, [], "viewer", { adminPassword });
+  await waitFor(
+    `discovery to see ${WORKER}`,
+    async () => {
+      const res = await fetch(`${server.url}/api/logs?workers=${WORKER}&tail=0`, { headers: { authorization: `Bearer ${server.token}` }, signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      return res.ok ? true : null;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  const baseRss = server.rss();
+
+  const browser: Browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, timeout: 60_000 });
+  onCleanup("chromium", () => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const login = await context.request.post(`${server.url}/api/auth/login`, { data: { username: "admin", password: adminPassword }, timeout: 30_000 });
+  if (!login.ok()) throw new Error(`sign-in: HTTP ${login.status()} ${(await login.text()).slice(0, 200)}`);
+
+  const results: RateResult[] = [];
+  let heap: HeapResult | null = null;
+  let idle: WindowResult | null = null;
+  try {
+    log("idle: the logs page with the emitter silent (the frame baseline of this browser)");
+    const pc = await pageConsumer(context, server);
+    idle = await measureWindow(server, pc, () => pc.refresh(), pc.page).finally(() => pc.stop());
+    for (const { label, rate } of RATES) results.push(await measureRate(emitter, server, context, label, rate));
+    log(`heap: a fresh page fed flat out until ${HEAP_LINES} lines`);
+    heap = await measureHeap(emitter, server, context);
+  } finally {
+    emitter.setRate(0);
+    if (results.length > 0) report(results, heap, idle, baseRss, loadStart);
+  }
+});
