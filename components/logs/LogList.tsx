@@ -12,6 +12,7 @@ const OVERSCAN_ROWS = 12;
 interface RowsProps {
   store: LogStore;
   wrap: boolean;
+  following: boolean;
   onRequest: (id: string) => void;
   scrollRef: RefObject<HTMLDivElement | null>;
 }
@@ -49,15 +50,17 @@ function useViewport(scrollRef: RefObject<HTMLDivElement | null>): { top: number
  * a small constant per record however fast lines arrive, where a measuring virtualizer would
  * rebuild a measurement object for every one of the 100,000 records on each new line.
  */
-function FixedRows({ store, wrap, onRequest, scrollRef }: RowsProps) {
+function FixedRows({ store, wrap, following, onRequest, scrollRef }: RowsProps) {
   const offsets = useRef(new Float64Array(LOG_CAPACITY + 1));
   const view = useViewport(scrollRef);
   const count = store.length;
   const off = offsets.current;
   off[0] = 0;
   for (let i = 0; i < count; i++) off[i + 1] = off[i] + entryLineCount(store.at(i));
-  const firstLine = Math.floor(view.top / LINE_HEIGHT);
-  const lastLine = Math.ceil((view.top + view.height) / LINE_HEIGHT);
+  // While following, the view is the end: computed here, so no second render waits for the scroll event.
+  const top = following ? Math.max(0, off[count] * LINE_HEIGHT - view.height) : view.top;
+  const firstLine = Math.floor(top / LINE_HEIGHT);
+  const lastLine = Math.ceil((top + view.height) / LINE_HEIGHT);
   // The first record whose lines reach past firstLine.
   let lo = 0;
   let hi = count;
@@ -75,7 +78,7 @@ function FixedRows({ store, wrap, onRequest, scrollRef }: RowsProps) {
     const e = store.at(i);
     const lines = off[i + 1] - off[i];
     rows.push(
-      <div key={e.seq} data-index={i} style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${off[i] * LINE_HEIGHT}px)`, height: lines * LINE_HEIGHT, overflow: "hidden" }}>
+      <div key={e.seq} data-index={i} style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${off[i] * LINE_HEIGHT}px)`, height: lines * LINE_HEIGHT, overflow: "hidden", contain: "strict" }}>
         <LogRow entry={e} lines={lines} wrap={wrap} rowIndex={i + 1} onRequest={onRequest} />
       </div>,
     );
@@ -164,7 +167,7 @@ export function LogList({
       onPointerUp={() => scrolledBack()}
       className="relative min-h-0 flex-1 overflow-auto bg-white font-mono text-[12px] leading-[18px] text-zinc-800 dark:bg-zinc-950 dark:text-zinc-200"
     >
-      <Rows store={store} wrap={wrap} onRequest={onRequest} scrollRef={scrollRef} />
+      <Rows store={store} wrap={wrap} following={following} onRequest={onRequest} scrollRef={scrollRef} />
     </div>
   );
 }
