@@ -131,6 +131,9 @@ export class WorkerLogSource {
     if (this.handle === handle) this.handle = null;
     if (this.closed) return;
     if (this.opts.until && this.lastTs && this.lastTs >= this.opts.until) return;
+    // Said at once, before any await: the engine's start event may reopen the stream meanwhile,
+    // and a stream that ended always means the container stopped, even if it is already back.
+    this.sink.status({ worker: this.worker, state: "stopped" });
     const now = Date.now();
     this.reopens = this.reopens.filter((t) => now - t < REOPEN_WINDOW_MS);
     let running = false;
@@ -141,8 +144,6 @@ export class WorkerLogSource {
       return;
     }
     if (this.closed || this.handle || this.opening) return;
-    // The stream ends when the container stops, even when it is already back by now (a fast restart).
-    this.sink.status({ worker: this.worker, state: "stopped" });
     if (running && this.reopens.length < MAX_QUICK_REOPENS) {
       this.reopens.push(now);
       void this.open();
