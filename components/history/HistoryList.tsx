@@ -1,9 +1,9 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { Operation } from "@/lib/synapse/plan-schema";
-import { fetchHistory, historyKey } from "@/components/operations/api";
+import { historyKey } from "@/components/operations/api";
+import { useHistoryPages } from "./useHistoryPages";
 import { intentTitle } from "@/components/operations/intents";
 import { OperationStatusBadge } from "@/components/operations/OperationStatusBadge";
 import { formatDuration, formatWhen } from "@/components/ui/format";
@@ -35,12 +35,7 @@ function Entry({ op, now }: { op: Operation; now: number }) {
 
 /** The timeline of operations, newest first, a page at a time. */
 export function HistoryList() {
-  const q = useInfiniteQuery({
-    queryKey: historyKey,
-    queryFn: ({ pageParam }) => fetchHistory({ limit: PAGE, before: pageParam }),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => (last.length < PAGE ? undefined : last[last.length - 1]?.id),
-  });
+  const q = useHistoryPages(historyKey, PAGE);
   const ops = q.data?.pages.flat() ?? [];
   const now = q.dataUpdatedAt || 0;
   return (

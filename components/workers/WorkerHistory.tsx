@@ -1,9 +1,8 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { Operation } from "@/lib/synapse/plan-schema";
-import { fetchHistory } from "@/components/operations/api";
+import { useHistoryPages } from "@/components/history/useHistoryPages";
 import { intentTitle } from "@/components/operations/intents";
 import { OperationStatusBadge } from "@/components/operations/OperationStatusBadge";
 import { formatWhen } from "@/components/ui/format";
@@ -20,12 +19,7 @@ export function operationTouches(op: Operation, name: string): boolean {
 
 /** The operations that touched one worker, newest first (the history is read a page at a time and filtered here). */
 export function WorkerHistory({ name }: { name: string }) {
-  const q = useInfiniteQuery({
-    queryKey: ["history", "worker-page"],
-    queryFn: ({ pageParam }) => fetchHistory({ limit: PAGE, before: pageParam }),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => (last.length < PAGE ? undefined : last[last.length - 1]?.id),
-  });
+  const q = useHistoryPages(["history", "worker-page"], PAGE);
   const ops = (q.data?.pages.flat() ?? []).filter((op) => operationTouches(op, name));
   const now = q.dataUpdatedAt || 0;
   return (
