@@ -1,5 +1,6 @@
 // The log API against the REAL lab (workers mode): engine log streams of running Synapse workers,
 // read through the route handlers with a real API token. One worker is restarted and comes back.
+import Dockerode from "dockerode";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,6 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LogLine } from "@/lib/api/schemas/logs";
 import { createApiToken } from "@/lib/auth";
 import { closeDb } from "@/lib/db";
+import { FrameDemuxer } from "@/lib/docker/log-frames";
+import { openContainerLogs, type RawLogLine } from "@/lib/docker/logs";
 import { MAX_STREAMS_PER_PRINCIPAL, openLogStreams } from "@/lib/logs";
 import { docker, eventually, labContainer, requireLab } from "./lab-env";
 import { callMergedLogs, callWorkerLogs, SseReader } from "./logs-client";
@@ -165,5 +168,24 @@ describe("bounds", () => {
     open.shift()!.abort(); // one of the first principal's streams closes: a slot is free again
     await new Promise((r) => setTimeout(r, 50));
     await follow((signal) => callWorkerLogs(token, "media_worker", "follow=1&tail=0", { signal }));
+  });
+});
+
+describe("the engine's log stream (plain HTTP/1.0 socket)", () => {
+  it("reads the same lines, stdout and stderr, as dockerode's HTTP/1.1 client", async () => {
+    const id = labContainer("synapse-worker-generic");
+    const mine: RawLogLine[] = [];
+    const handle = await openContainerLogs(id, { follow: false, tail: 300 }, (lines) => mine.push(...lines));
+    await handle.done;
+    const raw = (await new Dockerode().getContainer(id).logs({ follow: false, stdout: true, stderr: true, timestamps: true, tail: 300 })) as unknown as Buffer;
+    const demux = new FrameDemuxer();
+    const theirs = [...demux.push(raw), ...demux.end()];
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine).toEqual(theirs);
+  });
+
+  it("says what the engine said for a container it does not know, and leaves no stream open", async () => {
+    await expect(openContainerLogs("no-such-container-fleet-test", { follow: true }, () => undefined)).rejects.toMatchObject({ statusCode: 404, message: expect.stringMatching(/No such container/i) });
+    expect(openLogStreams()).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import "server-only";
 import { docker, DockerUnavailableError, isUnreachable } from "./client";
 import { FrameDemuxer, RawDecoder, type RawLogLine } from "./log-frames";
+import { dialPlainLogStream } from "./log-socket";
 
 export type { RawLogLine } from "./log-frames";
 
@@ -69,7 +70,7 @@ export async function openContainerLogs(
   let tty: boolean;
   try {
     tty = await isTty(containerId);
-    stream = await dialLogStream(containerId, {
+    const query = {
       follow: opts.follow,
       stdout: true,
       stderr: true,
@@ -77,7 +78,8 @@ export async function openContainerLogs(
       ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
       ...(opts.since ? { since: opts.since } : {}),
       ...(opts.until ? { until: opts.until } : {}),
-    });
+    };
+    stream = (await dialPlainLogStream(containerId, query)) ?? (await dialLogStream(containerId, query));
   } catch (err) {
     if (isUnreachable(err)) throw new DockerUnavailableError(err);
     throw err;
@@ -103,6 +105,7 @@ export async function openContainerLogs(
     if (lines.length > 0) onLines(lines);
   };
   stream.on("data", onData);
+  stream.resume(); // the plain-socket body comes paused
   stream.once("end", () => finish(true));
   stream.once("close", () => finish(true));
   stream.on("error", () => finish(false)); // a reset socket ends the read like a stop; the caller decides what next
