@@ -32,6 +32,7 @@ test.describe("logs", () => {
     expect(await request(GENERIC, "/_matrix/client/versions", tag)).toBe(200);
     const line = rows(page).filter({ hasText: `fleet=${tag}` });
     await expect(line).toHaveCount(1, { timeout: 2_000 });
+    await expect(line).toBeInViewport();
     await expect(line).toContainText("generic_worker1");
     await expect(line).toContainText("synapse.access.http.8009");
     await expect(line.getByText("INFO", { exact: true })).toBeVisible();
@@ -44,7 +45,7 @@ test.describe("logs", () => {
     await expect(rows(page).filter({ hasText: `fleet=${tag}` })).toHaveCount(1, { timeout: 5_000 });
 
     await logs(page).getByRole("checkbox", { name: "Regex" }).check();
-    await logs(page).getByRole("textbox", { name: "Filter" }).fill(`versions\\?fleet=${tag.slice(0, 5)}[0-9a-f]{8} `);
+    await logs(page).getByRole("textbox", { name: "Filter" }).fill(`versions\\?fleet=${tag.slice(0, 9)}[0-9a-f]{4} `);
     await expect(rows(page)).toHaveCount(1);
     await expect(rows(page).first()).toContainText(tag);
     await expect(page).toHaveURL(/regex=1/);
@@ -102,8 +103,31 @@ test.describe("logs", () => {
     await expect(rows(page).filter({ hasText: tag })).toHaveCount(0);
     await logs(page).getByRole("button", { name: "Jump to end" }).click();
     await expect(rows(page).filter({ hasText: tag })).toHaveCount(1);
+    await expect(rows(page).filter({ hasText: tag })).toBeInViewport();
     await expect(logs(page).getByRole("button", { name: "Pause" })).toBeVisible();
     await expect(counter).toHaveCount(0);
+  });
+
+  test("scrolling up stops following and holds the view; follow returns to the newest line", async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 600 });
+    await openWorkerLogs(page, "generic_worker1");
+    // Enough lines of our own to scroll through, whatever the worker has logged so far.
+    const tags = Array.from({ length: 60 }, mark);
+    for (const t of tags) await request(GENERIC, "/_matrix/client/versions", t);
+    const newest = rows(page).filter({ hasText: tags[tags.length - 1] });
+    await expect(newest).toBeInViewport({ timeout: 5_000 });
+
+    await logs(page).getByRole("table", { name: "Log lines" }).hover();
+    await page.mouse.wheel(0, -2_000);
+    await expect(logs(page).getByRole("button", { name: "Follow" })).toBeVisible();
+    await expect(newest).not.toBeInViewport();
+    const later = mark();
+    await request(GENERIC, "/_matrix/client/versions", later);
+    await expect(logs(page).getByRole("status").filter({ hasText: "new lines" })).toHaveText(/^[1-9][\d,]* new lines$/, { timeout: 5_000 });
+    await expect(newest).not.toBeInViewport();
+
+    await logs(page).getByRole("button", { name: "Follow" }).click();
+    await expect(rows(page).filter({ hasText: later })).toBeInViewport();
   });
 
   test("restarting the worker keeps the stream going", async ({ page }) => {

@@ -1,13 +1,13 @@
 "use client";
 
-import { useMemo } from "react";
 import { useLiveTopology } from "@/components/topology/useLiveTopology";
 import { LogViewer } from "./LogViewer";
+import { usePickableProcesses } from "./ProcessPicker";
 
 /** The Logs screen: any processes, merged in time order; the selection and filters live in the URL. */
 export function LogsScreen() {
   const { data, error } = useLiveTopology();
-  const processes = useMemo(() => (data?.processes ?? []).map((p) => ({ name: p.name, type: p.type })), [data]);
+  const processes = usePickableProcesses(data?.processes);
   return (
     <div className="flex h-screen flex-col gap-3 p-4">
       <header>

@@ -1,12 +1,30 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, useMemo } from "react";
 import { workerTypeLabels, type WorkerType } from "@/lib/synapse/types";
 import { workerColor } from "./colors";
 
 export interface PickableProcess {
   name: string;
   type: WorkerType;
+}
+
+/**
+ * The processes of a topology as the log viewer needs them: a new array only when a name or a type
+ * changes, not on every live update (health, CPU, memory), so the viewer does not re-render for those.
+ */
+export function usePickableProcesses(processes: ReadonlyArray<PickableProcess> | undefined): PickableProcess[] {
+  const signature = (processes ?? []).map((p) => `${p.name}\t${p.type}`).join("\n");
+  return useMemo(
+    () =>
+      signature
+        ? signature.split("\n").map((line) => {
+            const [name, type] = line.split("\t");
+            return { name, type: type as WorkerType };
+          })
+        : [],
+    [signature],
+  );
 }
 
 /** What a selection says in words: "all processes", "generic workers", "main, media_worker". */

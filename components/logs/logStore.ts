@@ -1,26 +1,45 @@
 "use client";
 
 import type { LogLine, LogStatus } from "@/lib/api/schemas/logs";
-import { parseLogLine, type ParsedLogLine } from "@/lib/logs/parse";
+import { isContinuation, parseLogLine, type ParsedLogLine } from "@/lib/logs/parse";
 import type { CompiledFilter } from "./filter";
 
 /** How many records the browser keeps; older ones fall off (the operator is told). */
 export const LOG_CAPACITY = 100_000;
 /** A runaway multi-line record keeps its first lines and counts the rest. */
 const MAX_CONTINUATION = 2_000;
+/**
+ * Renders are spaced by the rate lines arrive at: every frame while it is low, 10 a second at
+ * 10,000 lines/s, 4 a second from 25,000. Nobody reads lines at those rates, and each render lays
+ * out every visible row again; the main thread stays free for the lines themselves and for input.
+ */
+const RENDER_SPACING_MS_PER_KLINES = 10;
+const MAX_RENDER_SPACING_MS = 250;
 
-/** One record as shown: a Synapse line with its continuation lines (stack trace), or a stream status. */
-export interface LogEntry {
+/**
+ * One record as shown: a Synapse line with its continuation lines (stack trace), or a stream
+ * status. Its header is read when first asked for (a row in view, a filter), not on arrival: most
+ * of a fast stream's lines leave the window unread, and an unread line costs no parsed fields.
+ */
+export class LogEntry {
   /** Position in arrival order; contiguous within the window, so it addresses the ring. */
-  seq: number;
-  kind: "line" | "status";
-  ts: string;
-  worker: string;
-  stream: LogLine["stream"] | "status";
-  text: string;
-  parsed: ParsedLogLine | null;
-  more: string[] | null;
-  moreDropped: number;
+  seq = -1;
+  more: string[] | null = null;
+  moreDropped = 0;
+  private header: ParsedLogLine | null | undefined = undefined;
+
+  constructor(
+    readonly kind: "line" | "status",
+    readonly ts: string,
+    readonly worker: string,
+    readonly stream: LogLine["stream"] | "status",
+    readonly text: string,
+  ) {}
+
+  get parsed(): ParsedLogLine | null {
+    if (this.header === undefined) this.header = this.kind === "line" ? parseLogLine(this.text) : null;
+    return this.header;
+  }
 }
 
 /**
@@ -83,14 +102,22 @@ export class LogStore {
   pendingCount = 0;
   following = true;
   private lastByWorker = new Map<string, LogEntry>();
+  private names = new Map<string, string>();
   private workerStates = new Map<string, LogStatus["state"]>();
   private filter: CompiledFilter | null = null;
   /** Seqs passing the filter, oldest first; `matchHead` skips those already off the window. */
   private matches: number[] = [];
   private matchHead = 0;
+  /** The newest seq of a record with continuation lines: older than the window means every row is one line. */
+  private lastMultiSeq = -1;
   version = 0;
   private listeners = new Set<() => void>();
   private frame: number | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastEmit = 0;
+  private sinceEmit = 0;
+  /** Lines per second, smoothed over the last renders. */
+  private rate = 0;
 
   constructor(readonly capacity = LOG_CAPACITY) {
     this.ring = new Ring(capacity);
@@ -106,18 +133,19 @@ export class LogStore {
   /** Appends one batch, in the order the server merged it. */
   append(lines: LogLine[]) {
     for (const l of lines) {
-      const parsed = parseLogLine(l.text);
       const prev = this.lastByWorker.get(l.worker);
-      if (!parsed && prev && prev.kind === "line") {
+      if (prev && prev.kind === "line" && isContinuation(l.text)) {
         if ((prev.more ??= []).length < MAX_CONTINUATION) prev.more.push(l.text);
         else prev.moreDropped++;
+        if (prev.seq > this.lastMultiSeq) this.lastMultiSeq = prev.seq;
         continue;
       }
-      const e: LogEntry = { seq: -1, kind: "line", ts: l.ts, worker: l.worker, stream: l.stream, text: l.text, parsed, more: null, moreDropped: 0 };
-      this.lastByWorker.set(l.worker, e);
+      const e = new LogEntry("line", l.ts, this.intern(l.worker), this.intern(l.stream) as LogLine["stream"], l.text);
+      this.lastByWorker.set(e.worker, e);
       this.admit(e);
     }
     countBatch(lines.length, this.ring.size);
+    this.sinceEmit += lines.length;
     this.schedule();
   }
 
@@ -129,10 +157,17 @@ export class LogStore {
     if (s.state === "streaming" && (before === undefined || before === "streaming")) return;
     const said = s.state === "streaming" ? "streaming again" : s.state;
     const text = `${s.worker} ${said}${s.message ? `: ${s.message}` : ""}`;
-    const e: LogEntry = { seq: -1, kind: "status", ts: new Date().toISOString(), worker: s.worker, stream: "status", text, parsed: null, more: null, moreDropped: 0 };
+    const e = new LogEntry("status", new Date().toISOString(), this.intern(s.worker), "status", text);
     this.lastByWorker.delete(s.worker);
     this.admit(e);
     this.schedule();
+  }
+
+  /** One string per worker name (and stream name), not one per line. */
+  private intern(worker: string): string {
+    let w = this.names.get(worker);
+    if (w === undefined) this.names.set(worker, (w = worker));
+    return w;
   }
 
   private admit(e: LogEntry) {
@@ -145,6 +180,7 @@ export class LogStore {
 
   private place(e: LogEntry) {
     e.seq = this.nextSeq++;
+    if (e.more) this.lastMultiSeq = e.seq;
     if (this.ring.push(e)) {
       this.dropped++;
       const oldest = this.ring.at(0).seq;
@@ -191,6 +227,7 @@ export class LogStore {
     this.workerStates.clear();
     this.matches = [];
     this.matchHead = 0;
+    this.lastMultiSeq = -1;
     this.dropped = 0;
     this.pendingCount = 0;
     this.schedule(true);
@@ -204,6 +241,18 @@ export class LogStore {
     return this.ring.size;
   }
 
+  /** True when every record in the window is one line: row i then starts at line i. */
+  get singleLine(): boolean {
+    return this.ring.size === 0 || this.lastMultiSeq < this.ring.at(0).seq;
+  }
+
+  /** The record with this seq, if it is still in the window. */
+  bySeq(seq: number): LogEntry | undefined {
+    if (this.ring.size === 0) return undefined;
+    const i = seq - this.ring.at(0).seq;
+    return i >= 0 && i < this.ring.size ? this.ring.at(i) : undefined;
+  }
+
   /** The i-th record of the current view, oldest first. */
   at(i: number): LogEntry {
     if (!this.filter?.test) return this.ring.at(i);
@@ -213,25 +262,43 @@ export class LogStore {
 
   private schedule(now = false) {
     if (now || typeof requestAnimationFrame === "undefined") {
-      if (this.frame !== null && typeof cancelAnimationFrame !== "undefined") cancelAnimationFrame(this.frame);
-      this.frame = null;
+      this.cancel();
       this.emit();
       return;
     }
-    this.frame ??= requestAnimationFrame(() => {
+    if (this.frame !== null || this.timer !== null) return;
+    const spacing = Math.min(MAX_RENDER_SPACING_MS, (this.rate / 1000) * RENDER_SPACING_MS_PER_KLINES);
+    const wait = this.lastEmit + spacing - performance.now();
+    const onFrame = () => {
       this.frame = null;
       this.emit();
-    });
+    };
+    if (wait <= 0) this.frame = requestAnimationFrame(onFrame);
+    else
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.frame = requestAnimationFrame(onFrame);
+      }, wait);
+  }
+
+  private cancel() {
+    if (this.frame !== null && typeof cancelAnimationFrame !== "undefined") cancelAnimationFrame(this.frame);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.frame = null;
+    this.timer = null;
   }
 
   private emit() {
+    const now = typeof performance === "undefined" ? Date.now() : performance.now();
+    if (now > this.lastEmit) this.rate = 0.5 * this.rate + (0.5 * this.sinceEmit * 1000) / (now - this.lastEmit);
+    this.lastEmit = now;
+    this.sinceEmit = 0;
     this.version++;
     for (const fn of this.listeners) fn();
   }
 
   dispose() {
-    if (this.frame !== null) cancelAnimationFrame(this.frame);
-    this.frame = null;
+    this.cancel();
     this.listeners.clear();
   }
 }

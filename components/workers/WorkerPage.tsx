@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { LogViewer } from "@/components/logs/LogViewer";
+import { usePickableProcesses } from "@/components/logs/ProcessPicker";
 import { ProcessCard } from "@/components/topology/ProcessCard";
 import { useLiveTopology } from "@/components/topology/useLiveTopology";
 import { useCanOperate } from "@/components/shell/PrincipalContext";
@@ -24,7 +25,7 @@ export function WorkerPage({ name }: { name: string }) {
   const canOperate = useCanOperate();
   const { data, error, isPending } = useLiveTopology();
   const process = data?.processes.find((p) => p.name === name);
-  const processes = useMemo(() => (data?.processes ?? []).map((p) => ({ name: p.name, type: p.type })), [data]);
+  const processes = usePickableProcesses(data?.processes);
   const fixed = useMemo(() => [name], [name]);
   const base = `/workers/${encodeURIComponent(name)}`;
   const [now, setNow] = useState(() => Date.now());

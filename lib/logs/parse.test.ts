@@ -50,6 +50,24 @@ describe("continuations", () => {
     expect(isContinuation("")).toBe(true);
     expect(isContinuation(access)).toBe(false);
   });
+
+  it("agrees with parseLogLine on every kind of line", () => {
+    const lines = [
+      access,
+      "2026-01-01 00:00:00,000 - x - 1 - INFO - GET-1 - ",
+      "2026-01-01 00:00:00,000 - x - 1 - INFO - GET-1 -",
+      "2026-01-01 00:00:00 - x - 1 - WARNING - sentinel - no milliseconds",
+      "2026-01-01 00:00:00.123456 - x - 1 - CRITICAL - sentinel - dot and microseconds",
+      "2026-01-01 00:00:00,000 - x - 1 - NOTICE - GET-1 - not a Synapse level",
+      "2026-01-01 00:00:00,000 - x - one - INFO - GET-1 - no line number",
+      "2026-01-01 00:00:00,000 x - 1 - INFO - GET-1 - a separator missing",
+      "\x1b[32m2026-01-01 00:00:00,000\x1b[0m - synapse.app - 12 - \x1b[1;31mERROR\x1b[0m - POST-3 - boom",
+      "  2026-01-01 00:00:00,000 - x - 1 - INFO - GET-1 - indented",
+      "Traceback (most recent call last):",
+      "",
+    ];
+    for (const l of lines) expect(isContinuation(l), l).toBe(parseLogLine(l) === null);
+  });
 });
 
 describe("levels", () => {
