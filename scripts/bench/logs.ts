@@ -23,19 +23,22 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import Docker from "dockerode";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium } from "playwright-core";
+import { BareChromium } from "./bare-chromium";
 import { envInt, fmtMiB, log, makeTempDir, onCleanup, randomHex, recordRunId, runMain, sleep, startServer, waitFor, withTimeout, type Server } from "./lib";
 import { BENCH_LABEL, STANDIN_IMAGE } from "./standins";
 
 const WINDOW_S = envInt("BENCH_LOGS_WINDOW_S", 10, 2, 120);
 const WARMUP_S = envInt("BENCH_LOGS_WARMUP_S", 3, 1, 30);
 const HEAP_LINES = envInt("BENCH_LOGS_HEAP_LINES", 1_000_000, 10_000, 10_000_000);
-const RATES: Array<{ label: string; rate: number }> = [
+const ALL_RATES: Array<{ label: string; rate: number }> = [
   { label: "1k/s", rate: 1_000 },
   { label: "10k/s", rate: 10_000 },
   { label: "50k/s", rate: 50_000 },
   { label: "flat out", rate: -1 },
 ];
+/** BENCH_LOGS_RATES=10000,-1 measures only those rates (for profiling; the report then misses the others). */
+const RATES = process.env.BENCH_LOGS_RATES ? ALL_RATES.filter((r) => process.env.BENCH_LOGS_RATES!.split(",").map(Number).includes(r.rate)) : ALL_RATES;
 const TARGET_LINES_PER_S = 50_000;
 const TARGET_RATIO = 0.9;
 const TARGET_HEAP_BYTES = 150 * 1024 * 1024;
@@ -43,6 +46,10 @@ const TARGET_FRAME_MS = 100;
 const FRAME_RATE = 10_000; // the rate at which the longest frame is judged
 /** BENCH_LOGS_PROFILE=<rate> (e.g. 50000; -1 = flat out): logs a CPU profile of the page at that rate. */
 const PROFILE_RATE = process.env.BENCH_LOGS_PROFILE ? Number(process.env.BENCH_LOGS_PROFILE) : null;
+/** BENCH_LOGS_TRACE=<rate>: logs the longest main-thread events of a Chromium trace of the page at that rate (bare browser). */
+const TRACE_RATE = process.env.BENCH_LOGS_TRACE ? Number(process.env.BENCH_LOGS_TRACE) : null;
+/** BENCH_LOGS_SERVER_PROFILE=<dir>: the dashboard server writes a V8 CPU profile of the whole run there when it stops. */
+const SERVER_PROFILE_DIR = process.env.BENCH_LOGS_SERVER_PROFILE ?? null;
 
 const WORKER = "bench_logs";
 const HTTP_PORT = 18999;
@@ -229,29 +236,119 @@ function sseConsumer(server: Server): Consumer {
   };
 }
 
-/** Reads the page's counters. */
-async function pageCounters(page: Page): Promise<{ received: number; retained: number }> {
-  return page.evaluate(() => {
-    const c = (window as unknown as { __fleetLogs?: { received: number; retained: number } }).__fleetLogs;
-    return { received: c?.received ?? 0, retained: c?.retained ?? 0 };
+/**
+ * A browser tab as the measurements see it: expressions evaluated in the page, DevTools commands.
+ * By default a bare DevTools pipe (bare-chromium.ts: no Network domain, as for an operator);
+ * BENCH_LOGS_BROWSER=playwright drives the same chromium through Playwright instead, whose Network
+ * domain copies every SSE message to the driver (kept for comparison).
+ */
+interface Tab {
+  evaluate<T>(expression: string): Promise<T>;
+  cdp<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>): Promise<T>;
+  goto(url: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Browsers {
+  newTab(): Promise<Tab>;
+  /** A Chromium trace of every process (bare browser only). */
+  trace?: { start(): Promise<void>; stop(): Promise<TraceEvent[]> };
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  dur?: number;
+  pid: number;
+  tid: number;
+  ts: number;
+  args?: { data?: { functionName?: string; url?: string } };
+}
+
+const BROWSER = process.env.BENCH_LOGS_BROWSER === "playwright" ? "playwright" : "bare";
+const VIEWPORT = { width: 1400, height: 900 };
+
+/** Chromium with a signed-in session cookie for the dashboard under test. */
+async function openBrowser(server: Server, adminPassword: string): Promise<Browsers> {
+  if (BROWSER === "playwright") {
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, timeout: 60_000 });
+    onCleanup("chromium (Playwright)", () => browser.close());
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    const login = await context.request.post(`${server.url}/api/auth/login`, { data: { username: "admin", password: adminPassword }, timeout: 30_000 });
+    if (!login.ok()) throw new Error(`sign-in: HTTP ${login.status()} ${(await login.text()).slice(0, 200)}`);
+    return {
+      async newTab() {
+        const page = await context.newPage();
+        const session = await context.newCDPSession(page);
+        return {
+          evaluate: (expression) => page.evaluate(expression),
+          cdp: <T>(method: string, params?: Record<string, unknown>) => session.send(method as "Runtime.evaluate", params as never) as Promise<T>,
+          goto: async (url) => void (await page.goto(url, { waitUntil: "load", timeout: 60_000 })),
+          close: () => page.close({ runBeforeUnload: false }).catch(() => undefined),
+        };
+      },
+    };
+  }
+  const browser = await BareChromium.launch(CHROMIUM_ARGS, VIEWPORT);
+  const login = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json", origin: server.url }, body: JSON.stringify({ username: "admin", password: adminPassword }) });
+  if (!login.ok) throw new Error(`sign-in: HTTP ${login.status} ${(await login.text()).slice(0, 200)}`);
+  const cookies = login.headers.getSetCookie().map((c) => {
+    const [pair] = c.split(";");
+    const eq = pair.indexOf("=");
+    return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), url: server.url, httpOnly: true };
   });
+  if (cookies.length === 0) throw new Error("sign-in: no session cookie");
+  await browser.setCookies(cookies);
+  return {
+    async newTab() {
+      const page = await browser.newPage();
+      return { evaluate: (e) => page.evaluate(e), cdp: (m, p) => page.send(m, p), goto: (u) => page.goto(u), close: () => page.close() };
+    },
+    trace: {
+      async start() {
+        await browser.call("Tracing.start", { categories: "devtools.timeline,v8,blink,disabled-by-default-devtools.timeline", transferMode: "ReportEvents" });
+      },
+      async stop() {
+        const events: TraceEvent[] = [];
+        const off = browser.on("Tracing.dataCollected", (p) => void events.push(...(p.value as TraceEvent[])));
+        const complete = new Promise<void>((r) => {
+          const offDone = browser.on("Tracing.tracingComplete", () => (offDone(), r()));
+        });
+        await browser.call("Tracing.end");
+        await withTimeout(complete, 60_000, "the trace");
+        off();
+        return events;
+      },
+    },
+  };
+}
+
+/** Reads the page's counters. */
+function pageCounters(tab: Tab): Promise<{ received: number; retained: number }> {
+  return tab.evaluate("(() => { const c = window.__fleetLogs; return { received: c ? c.received : 0, retained: c ? c.retained : 0 }; })()");
 }
 
 /** Opens the logs page of the emitter in a fresh tab; its counter is then read by `count()` (polled). */
-async function pageConsumer(context: BrowserContext, server: Server): Promise<Consumer & { page: Page; refresh(): Promise<void> }> {
-  const page = await context.newPage();
+async function pageConsumer(browsers: Browsers, server: Server): Promise<Consumer & { tab: Tab; refresh(): Promise<void> }> {
+  const tab = await browsers.newTab();
   let received = 0;
-  await page.goto(`${server.url}/logs?workers=${WORKER}`, { waitUntil: "load", timeout: 60_000 });
-  if (new URL(page.url()).pathname !== "/logs") throw new Error(`the logs page redirected to ${page.url()} (not signed in?)`);
-  await waitFor("the logs page to go live", async () => ((await page.getByTestId("log-connection").textContent({ timeout: 2000 }))?.includes("Live") ? true : null), { timeoutMs: 30_000, intervalMs: 250 });
+  await tab.goto(`${server.url}/logs?workers=${WORKER}`);
+  const where = await tab.evaluate<string>("location.pathname");
+  if (where !== "/logs") throw new Error(`the logs page redirected to ${where} (not signed in?)`);
+  await waitFor(
+    "the logs page to go live",
+    async () => ((await tab.evaluate<string>(`document.querySelector('[data-testid="log-connection"]')?.textContent ?? ""`)).includes("Live") ? true : null),
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+  if (process.env.BENCH_LOGS_DIAG_PAUSE) await tab.evaluate(`[...document.querySelectorAll("button")].find((b) => b.textContent === "Pause").click()`);
   return {
-    page,
+    tab,
     count: () => received,
     async refresh() {
-      received = (await pageCounters(page)).received;
+      received = (await pageCounters(tab)).received;
     },
     async stop() {
-      await page.close({ runBeforeUnload: false }).catch(() => undefined);
+      await tab.close();
     },
   };
 }
@@ -295,27 +392,57 @@ const FRAME_PROBE_JS = `(() => {
   } catch (e) {
     /* long tasks unsupported: the rAF loop still measures */
   }
+  // The worst long animation frames, taken apart (where supported): scripts, then style and layout, then paint.
+  p.loaf = [];
+  try {
+    p.loafObs = new PerformanceObserver(function (list) {
+      for (const e of list.getEntries()) {
+        if (e.duration < 80) continue;
+        const scripts = (e.scripts || []).slice().sort(function (a, b) { return b.duration - a.duration; }).slice(0, 3).map(function (s) {
+          return Math.round(s.duration) + " ms " + s.invokerType + " " + s.invoker + " " + (s.sourceFunctionName || "") + " " + String(s.sourceURL || "").split("/").pop() + ":" + s.sourceCharPosition;
+        });
+        const end = e.startTime + e.duration;
+        p.loaf.push({
+          ms: Math.round(e.duration),
+          blocking: Math.round(e.blockingDuration || 0),
+          script: Math.round((e.renderStart || end) - e.startTime),
+          render: Math.round((e.styleAndLayoutStart || end) - (e.renderStart || end)),
+          styleLayout: e.styleAndLayoutStart ? Math.round(end - e.styleAndLayoutStart) : 0,
+          scripts: scripts,
+        });
+      }
+    });
+    p.loafObs.observe({ type: "long-animation-frame" });
+  } catch (e) {
+    /* no long-animation-frame entries in this browser */
+  }
 })()`;
 
-async function startFrameProbe(page: Page): Promise<void> {
-  await page.evaluate(FRAME_PROBE_JS);
+async function startFrameProbe(tab: Tab): Promise<void> {
+  await tab.evaluate(FRAME_PROBE_JS);
 }
 
-async function stopFrameProbe(page: Page): Promise<{ max: number; n: number; over: number; longMax: number }> {
-  return page.evaluate(() => {
-    const p = (window as unknown as { __frameProbe?: { max: number; n: number; over: number; longMax: number; on: boolean; obs?: PerformanceObserver } }).__frameProbe;
-    if (!p) return { max: NaN, n: 0, over: 0, longMax: NaN };
-    p.on = false;
-    p.obs?.disconnect();
-    return { max: p.max, n: p.n, over: p.over, longMax: p.longMax };
-  });
+interface LongFrame {
+  ms: number;
+  blocking: number;
+  script: number;
+  render: number;
+  styleLayout: number;
+  scripts: string[];
+}
+
+async function stopFrameProbe(tab: Tab): Promise<{ max: number; n: number; over: number; longMax: number; loaf: LongFrame[] }> {
+  const f = await tab.evaluate<{ max: number; n: number; over: number; longMax: number; loaf: LongFrame[] } | null>(
+    "(() => { const p = window.__frameProbe; if (!p) return null; p.on = false; if (p.obs) p.obs.disconnect(); if (p.loafObs) p.loafObs.disconnect(); return { max: p.max, n: p.n, over: p.over, longMax: p.longMax, loaf: p.loaf }; })()",
+  );
+  return f ?? { max: NaN, n: 0, over: 0, longMax: NaN, loaf: [] };
 }
 
 /**
  * Warm-up, then counts over WINDOW_S seconds; samples the server's RSS every 500 ms meanwhile.
  * `refresh` brings `count()` up to date (the page's counter lives in the browser).
  */
-async function measureWindow(server: Server, consumer: Consumer, refresh?: () => Promise<void>, page?: Page): Promise<WindowResult> {
+async function measureWindow(server: Server, consumer: Consumer, refresh?: () => Promise<void>, page?: Tab): Promise<WindowResult> {
   let rssMax = server.rss();
   const sampler = setInterval(() => (rssMax = Math.max(rssMax, server.rss())), 500);
   try {
@@ -331,6 +458,9 @@ async function measureWindow(server: Server, consumer: Consumer, refresh?: () =>
     const out: WindowResult = { linesPerS: ((c1 - c0) * 1000) / (t1 - t0), rssMax };
     if (page) {
       const f = await stopFrameProbe(page);
+      // The slowest frames taken apart (long-animation-frame entries of 80 ms and more): where the time went.
+      for (const l of f.loaf.sort((a, b) => b.ms - a.ms).slice(0, 3))
+        log(`  long frame ${l.ms} ms (blocking ${l.blocking}): scripts ${l.script} ms, rendering ${l.render} ms, style+layout+paint ${l.styleLayout} ms${l.scripts.length ? `; ${l.scripts.join(" | ")}` : ""}`);
       Object.assign(out, { frameMaxMs: f.max, frames: f.n, framesOver100: f.over, longTaskMaxMs: f.longMax });
     }
     out.rssMax = Math.max(rssMax, server.rss());
@@ -342,20 +472,25 @@ async function measureWindow(server: Server, consumer: Consumer, refresh?: () =>
 
 // ---------------------------------------------------------------- profiling ----
 
-type Cdp = Awaited<ReturnType<BrowserContext["newCDPSession"]>>;
+async function startProfile(tab: Tab): Promise<Tab> {
+  await tab.cdp("Profiler.enable");
+  await tab.cdp("Profiler.setSamplingInterval", { interval: 500 });
+  await tab.cdp("Profiler.start");
+  return tab;
+}
 
-async function startProfile(context: BrowserContext, page: Page): Promise<Cdp> {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("Profiler.enable");
-  await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
-  await cdp.send("Profiler.start");
-  return cdp;
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>;
+  samples?: number[];
+  timeDeltas?: number[];
 }
 
 /** Stops the page's CPU profile and logs where its main thread spent the time (self time, top 25). */
-async function stopProfile(cdp: Cdp, label: string): Promise<void> {
-  const { profile } = await cdp.send("Profiler.stop");
-  await cdp.detach().catch(() => undefined);
+async function stopProfile(tab: Tab, label: string): Promise<void> {
+  const { profile } = await tab.cdp<{ profile: CpuProfile }>("Profiler.stop");
+  const file = path.join(os.tmpdir(), `fleet-bench-profile-${label.replace(/\W+/g, "")}.cpuprofile`);
+  fs.writeFileSync(file, JSON.stringify(profile));
+  log(`page CPU profile at ${label}: ${file}`);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   let total = 0;
@@ -375,6 +510,28 @@ async function stopProfile(cdp: Cdp, label: string): Promise<void> {
   for (const [k, us] of top) log(`  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 }
 
+/** The renderer's main thread in a trace: where its time went (total per event name) and its longest events. */
+function summarizeTrace(events: TraceEvent[], label: string): void {
+  const main = events.find((e) => e.name === "thread_name" && (e as unknown as { args: { name: string } }).args.name === "CrRendererMain");
+  const onMain = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === "X" && e.dur !== undefined);
+  const byName = new Map<string, { total: number; max: number; n: number }>();
+  for (const e of onMain) {
+    const s = byName.get(e.name) ?? { total: 0, max: 0, n: 0 };
+    s.total += e.dur!;
+    s.max = Math.max(s.max, e.dur!);
+    s.n++;
+    byName.set(e.name, s);
+  }
+  const file = path.join(os.tmpdir(), `fleet-bench-trace-${label.replace(/\W+/g, "")}.json`);
+  fs.writeFileSync(file, JSON.stringify({ traceEvents: events }));
+  log(`trace at ${label}: ${file} (open in chrome://tracing or Perfetto); renderer main thread, events by total time:`);
+  for (const [name, s] of [...byName].sort((a, b) => b[1].total - a[1].total).slice(0, 25))
+    log(`  ${(s.total / 1000).toFixed(0).padStart(7)} ms total  ${(s.max / 1000).toFixed(1).padStart(7)} ms max  ${String(s.n).padStart(6)}x  ${name}`);
+  log("  garbage collection on that thread (longest):");
+  for (const [name, s] of [...byName].filter(([n]) => /gc|scaveng|mark|sweep|compact/i.test(n)).sort((a, b) => b[1].max - a[1].max).slice(0, 8))
+    log(`  ${(s.total / 1000).toFixed(0).padStart(7)} ms total  ${(s.max / 1000).toFixed(1).padStart(7)} ms max  ${String(s.n).padStart(6)}x  ${name}`);
+}
+
 interface RateResult {
   label: string;
   rate: number;
@@ -383,7 +540,7 @@ interface RateResult {
   page: WindowResult;
 }
 
-async function measureRate(emitter: Emitter, server: Server, context: BrowserContext, label: string, rate: number): Promise<RateResult> {
+async function measureRate(emitter: Emitter, server: Server, browsers: Browsers, label: string, rate: number): Promise<RateResult> {
   emitter.setRate(rate);
   log(`${label}: docker logs -f`);
   const dc = dockerLogsConsumer(emitter.id);
@@ -392,10 +549,13 @@ async function measureRate(emitter: Emitter, server: Server, context: BrowserCon
   const sc = sseConsumer(server);
   const sseW = await measureWindow(server, sc).finally(() => sc.stop());
   log(`${label}: ${sseW.linesPerS.toFixed(0)} lines/s; browser page`);
-  const pc = await pageConsumer(context, server);
-  const profiling = PROFILE_RATE === rate ? await startProfile(context, pc.page) : null;
-  const pageW = await measureWindow(server, pc, () => pc.refresh(), pc.page).finally(async () => {
+  const pc = await pageConsumer(browsers, server);
+  const profiling = PROFILE_RATE === rate ? await startProfile(pc.tab) : null;
+  const tracing = TRACE_RATE === rate && browsers.trace ? browsers.trace : null;
+  await tracing?.start();
+  const pageW = await measureWindow(server, pc, () => pc.refresh(), pc.tab).finally(async () => {
     if (profiling) await stopProfile(profiling, label).catch((err: Error) => log(`profile: ${err.message}`));
+    if (tracing) summarizeTrace(await tracing.stop(), label);
     await pc.stop();
   });
   log(`${label}: ${pageW.linesPerS.toFixed(0)} lines/s, longest frame ${pageW.frameMaxMs?.toFixed(0)} ms`);
@@ -414,8 +574,8 @@ interface HeapResult {
 }
 
 /** A fresh page fed flat out until it has received HEAP_LINES lines; then GC and the JS heap. */
-async function measureHeap(emitter: Emitter, server: Server, context: BrowserContext): Promise<HeapResult> {
-  const pc = await pageConsumer(context, server);
+async function measureHeap(emitter: Emitter, server: Server, browsers: Browsers): Promise<HeapResult> {
+  const pc = await pageConsumer(browsers, server);
   let rssMax = server.rss();
   const sampler = setInterval(() => (rssMax = Math.max(rssMax, server.rss())), 500);
   try {
@@ -438,14 +598,12 @@ async function measureHeap(emitter: Emitter, server: Server, context: BrowserCon
     const seconds = (performance.now() - t0) / 1000;
     emitter.setRate(0);
     await sleep(2000); // what is in flight arrives
-    const { received, retained } = await pageCounters(pc.page);
-    const cdp = await context.newCDPSession(pc.page);
-    await cdp.send("HeapProfiler.enable");
-    await cdp.send("HeapProfiler.collectGarbage");
-    await cdp.send("Performance.enable");
-    const { metrics } = await cdp.send("Performance.getMetrics");
+    const { received, retained } = await pageCounters(pc.tab);
+    await pc.tab.cdp("HeapProfiler.enable");
+    await pc.tab.cdp("HeapProfiler.collectGarbage");
+    await pc.tab.cdp("Performance.enable");
+    const { metrics } = await pc.tab.cdp<{ metrics: Array<{ name: string; value: number }> }>("Performance.getMetrics");
     const heapBytes = metrics.find((m) => m.name === "JSHeapUsedSize")?.value ?? NaN;
-    await cdp.detach().catch(() => undefined);
     return { lines: received, seconds, heapBytes, retained, rssMax: Math.max(rssMax, server.rss()), rssAfter: server.rss() };
   } finally {
     clearInterval(sampler);
@@ -512,7 +670,7 @@ runMain(async () => {
   const loadStart = loadAvg();
   const emitter = await createEmitter();
   const adminPassword = randomHex(18);
-  const server = await startServer("logs", { SYNAPSE_CONFIG_DIR: emitter.configDir }, [], "viewer", { adminPassword });
+  const server = await startServer("logs", { SYNAPSE_CONFIG_DIR: emitter.configDir }, SERVER_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${SERVER_PROFILE_DIR}`] : [], "viewer", { adminPassword });
   await waitFor(
     `discovery to see ${WORKER}`,
     async () => {
@@ -524,22 +682,18 @@ runMain(async () => {
   );
   const baseRss = server.rss();
 
-  const browser: Browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, timeout: 60_000 });
-  onCleanup("chromium", () => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const login = await context.request.post(`${server.url}/api/auth/login`, { data: { username: "admin", password: adminPassword }, timeout: 30_000 });
-  if (!login.ok()) throw new Error(`sign-in: HTTP ${login.status()} ${(await login.text()).slice(0, 200)}`);
+  const browsers = await openBrowser(server, adminPassword);
 
   const results: RateResult[] = [];
   let heap: HeapResult | null = null;
   let idle: WindowResult | null = null;
   try {
     log("idle: the logs page with the emitter silent (the frame baseline of this browser)");
-    const pc = await pageConsumer(context, server);
-    idle = await measureWindow(server, pc, () => pc.refresh(), pc.page).finally(() => pc.stop());
-    for (const { label, rate } of RATES) results.push(await measureRate(emitter, server, context, label, rate));
+    const pc = await pageConsumer(browsers, server);
+    idle = await measureWindow(server, pc, () => pc.refresh(), pc.tab).finally(() => pc.stop());
+    for (const { label, rate } of RATES) results.push(await measureRate(emitter, server, browsers, label, rate));
     log(`heap: a fresh page fed flat out until ${HEAP_LINES} lines`);
-    heap = await measureHeap(emitter, server, context);
+    heap = await measureHeap(emitter, server, browsers);
   } finally {
     emitter.setRate(0);
     if (results.length > 0) report(results, heap, idle, baseRss, loadStart);
