@@ -52,6 +52,8 @@ function Scroller({ scrollRef, count, reverse, onScrolledBack, children }: { scr
         if (["ArrowUp", "PageUp", "Home"].includes(ev.key)) requestAnimationFrame(onScrolledBack);
       }}
       onPointerUp={onScrolledBack}
+      // The list places its rows itself: the browser's scroll anchoring would move the view as they change.
+      style={{ overflowAnchor: "none" }}
       className={`relative min-h-0 flex-1 overflow-y-auto bg-white font-mono text-[12px] leading-[18px] text-zinc-800 dark:bg-zinc-950 dark:text-zinc-200 ${reverse ? "flex flex-col-reverse overflow-x-hidden" : "overflow-x-auto"}`}
     >
       {children}
@@ -155,6 +157,11 @@ function FixedList({ store, following, onRequest, onScrollBack }: ListProps) {
     const el = scrollRef.current;
     if (el && following && el.scrollTop < -SCROLL_BACK_PX) onScrollBack();
   }, [following, onScrollBack]);
+  // However the view moved up (wheel, smooth scrolling still running, scrollbar, keys, touch):
+  // checked on the scroll position the list re-renders with. Only lines arriving never move it.
+  useEffect(() => {
+    if (view.top < -SCROLL_BACK_PX) scrolledBack();
+  }, [view.top, scrolledBack]);
 
   return (
     <Scroller scrollRef={scrollRef} count={count} reverse onScrolledBack={scrolledBack}>
