@@ -1,7 +1,7 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode, type RefObject } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type ReactNode, type RefObject } from "react";
 import { LINE_HEIGHT, LogRow, entryLineCount, entryPlainText } from "./LogRow";
 import type { LogEntry, LogStore } from "./logStore";
 
@@ -13,7 +13,7 @@ const SCROLL_BACK_PX = LINE_HEIGHT * 2;
 
 interface ListProps {
   store: LogStore;
-  /** Bumped by the store when it has news; re-renders the visible rows. */
+  /** Bumped by the store when it has news (at most once per frame); re-renders the visible rows. */
   version: number;
   following: boolean;
   onRequest: (id: string) => void;
@@ -216,8 +216,9 @@ function MeasuredList({ store, version, following, onRequest, onScrollBack }: Li
   );
 }
 
-/** The window of records: only the rows in view (plus a few) are in the DOM. */
-export function LogList(props: ListProps & { wrap: boolean }) {
+/** The window of records: only the rows in view (plus a few) are in the DOM. Re-renders on every store update. */
+export function LogList(props: Omit<ListProps, "version"> & { wrap: boolean }) {
   const { wrap, ...rest } = props;
-  return wrap ? <MeasuredList {...rest} /> : <FixedList {...rest} />;
+  const version = useSyncExternalStore(rest.store.subscribe, rest.store.getVersion, rest.store.getVersion);
+  return wrap ? <MeasuredList {...rest} version={version} /> : <FixedList {...rest} version={version} />;
 }

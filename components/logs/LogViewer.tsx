@@ -56,7 +56,9 @@ export function LogViewer({ processes, fixedWorkers }: { processes: PickableProc
   const [wrap, setWrap] = useState(false);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const store = found?.store ?? live;
-  const version = useSyncExternalStore(store.subscribe, store.getVersion, store.getVersion);
+  // The viewer re-renders when the view changes shape (following, empty or not, wrapped); the rows,
+  // the counts and the new-lines counter follow every update on their own.
+  useSyncExternalStore(store.subscribe, store.getShape, store.getShape);
   const { connection, error } = useLogStream(live, param, url.since, attempt);
   useEffect(() => () => live.dispose(), [live]);
 
@@ -119,10 +121,7 @@ export function LogViewer({ processes, fixedWorkers }: { processes: PickableProc
             </span>
           ) : null}
           {names.length > 1 ? <WorkerLegend names={names} hidden={hidden} onChange={setHidden} /> : null}
-          <span className="ml-auto text-zinc-500 tabular-nums" data-testid="log-counts">
-            {filter.test ? `${shown.toLocaleString()} of ${total.toLocaleString()} lines match` : `${total.toLocaleString()} lines`}
-            {store.dropped > 0 ? ` · showing the last ${store.capacity.toLocaleString()} lines` : ""}
-          </span>
+          <LogCounts store={store} filtered={!!filter.test} />
           <label className="inline-flex items-center gap-1">
             <input type="checkbox" checked={wrap} onChange={(e) => setWrap(e.target.checked)} />
             Wrap lines
@@ -158,7 +157,7 @@ export function LogViewer({ processes, fixedWorkers }: { processes: PickableProc
         ) : null}
       </div>
       <div className="relative flex min-h-0 flex-1 flex-col">
-        <LogList key={found ? "found" : "live"} store={store} version={version} wrap={wrap} following={following} onRequest={onRequest} onScrollBack={pause} />
+        <LogList key={found ? "found" : "live"} store={store} wrap={wrap} following={following} onRequest={onRequest} onScrollBack={pause} />
         {shown === 0 ? (
           <p className="pointer-events-none absolute inset-x-0 top-8 text-center text-xs text-zinc-500">
             {total > 0 ? "No received line matches the filters. Loosen them, or search further back." : connection === "live" ? "Waiting for log lines…" : "Connecting to the log stream…"}
@@ -166,9 +165,7 @@ export function LogViewer({ processes, fixedWorkers }: { processes: PickableProc
         ) : null}
         {!found && !following ? (
           <div className="absolute bottom-3 left-1/2 flex -translate-x-1/2 items-center gap-2 rounded-full border border-zinc-200 bg-white py-1 pl-3 pr-1 text-xs shadow-md dark:border-zinc-700 dark:bg-zinc-900">
-            <span role="status" className="tabular-nums">
-              {live.pendingCount.toLocaleString()} new lines
-            </span>
+            <PendingCount store={live} />
             <Button tone="primary" className="rounded-full" onClick={() => setFollowing(true)}>
               Jump to end
             </Button>
@@ -176,6 +173,29 @@ export function LogViewer({ processes, fixedWorkers }: { processes: PickableProc
         ) : null}
       </div>
     </section>
+  );
+}
+
+/** Lines in the window (and how many match), kept current on every store update. */
+function LogCounts({ store, filtered }: { store: LogStore; filtered: boolean }) {
+  useSyncExternalStore(store.subscribe, store.getVersion, store.getVersion);
+  const shown = store.length;
+  const total = store.windowSize;
+  return (
+    <span className="ml-auto text-zinc-500 tabular-nums" data-testid="log-counts">
+      {filtered ? `${shown.toLocaleString()} of ${total.toLocaleString()} lines match` : `${total.toLocaleString()} lines`}
+      {store.dropped > 0 ? ` · showing the last ${store.capacity.toLocaleString()} lines` : ""}
+    </span>
+  );
+}
+
+/** Lines that arrived while paused. */
+function PendingCount({ store }: { store: LogStore }) {
+  useSyncExternalStore(store.subscribe, store.getVersion, store.getVersion);
+  return (
+    <span role="status" className="tabular-nums">
+      {store.pendingCount.toLocaleString()} new lines
+    </span>
   );
 }
 

@@ -129,6 +129,8 @@ export class LogStore {
     return () => this.listeners.delete(fn);
   };
   getVersion = () => this.version;
+  /** What the viewer around the list depends on: following, empty or not, filtered to nothing, wrapped around. */
+  getShape = () => `${this.following}|${this.ring.size > 0}|${this.length > 0}|${this.dropped > 0}`;
 
   /** Appends one batch, in the order the server merged it. */
   append(lines: LogLine[]) {
