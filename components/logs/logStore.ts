@@ -248,13 +248,6 @@ export class LogStore {
     return this.ring.size === 0 || this.lastMultiSeq < this.ring.at(0).seq;
   }
 
-  /** The record with this seq, if it is still in the window. */
-  bySeq(seq: number): LogEntry | undefined {
-    if (this.ring.size === 0) return undefined;
-    const i = seq - this.ring.at(0).seq;
-    return i >= 0 && i < this.ring.size ? this.ring.at(i) : undefined;
-  }
-
   /** The i-th record of the current view, oldest first. */
   at(i: number): LogEntry {
     if (!this.filter?.test) return this.ring.at(i);
