@@ -15,12 +15,23 @@ let passed = 0;
 let failed = 0;
 const lines = [];
 
+const checks = read("checks.txt");
+for (const name of ["typecheck", "lint"]) {
+  const ok = checks?.includes(`${name} passed`);
+  if (ok) passed += 1;
+  else failed += 1;
+  lines.push(`${name}: ${ok ? "passed" : "failed"}`);
+}
+
 const vitest = read("vitest.json");
 if (vitest) {
   const v = JSON.parse(vitest);
   passed += v.numPassedTests;
   failed += v.numFailedTests + (v.numTotalTestSuites && !v.success && v.numFailedTests === 0 ? 1 : 0);
-  lines.push(`vitest: ${v.numPassedTests} passed, ${v.numFailedTests} failed`);
+  // A skipped or todo test is a check that did not run: it counts as a failure, as in Playwright.
+  const notRun = (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+  failed += notRun;
+  lines.push(`vitest: ${v.numPassedTests} passed, ${v.numFailedTests} failed, ${notRun} skipped or todo`);
 } else {
   failed += 1;
   lines.push("vitest: no report");

@@ -21,18 +21,18 @@ export function parseSynapseCommand(argv: string[], env: Record<string, string> 
     } else if (a.startsWith("--config-path=")) configPaths.push(a.slice("--config-path=".length));
   }
   const joined = argv.join(" ");
-  let module: string | null = null;
+  let appModule: string | null = null;
   const m = APP_RE.exec(joined);
-  if (m) module = m[0];
-  else if (argv.some((a) => /(^|\/)synapse_worker$/.test(a))) module = "synapse.app.generic_worker";
-  else if (argv.some((a) => /(^|\/)(synapse_homeserver|synctl)$/.test(a))) module = "synapse.app.homeserver";
+  if (m) appModule = m[0];
+  else if (argv.some((a) => /(^|\/)synapse_worker$/.test(a))) appModule = "synapse.app.generic_worker";
+  else if (argv.some((a) => /(^|\/)(synapse_homeserver|synctl)$/.test(a))) appModule = "synapse.app.homeserver";
   else if (argv.some((a) => /(^|\/)start\.py$/.test(a)) && argv.includes("run")) {
-    module = env.SYNAPSE_WORKER || "synapse.app.homeserver";
+    appModule = env.SYNAPSE_WORKER || "synapse.app.homeserver";
     if (configPaths.length === 0) configPaths.push(env.SYNAPSE_CONFIG_PATH || "/data/homeserver.yaml");
   }
-  if (!module) return null;
+  if (!appModule) return null;
   // Any worker app (the old per-type apps included) runs the generic worker code today.
-  const app = module === "synapse.app.homeserver" ? "synapse.app.homeserver" : "synapse.app.generic_worker";
+  const app = appModule === "synapse.app.homeserver" ? "synapse.app.homeserver" : "synapse.app.generic_worker";
   return { app, configPaths };
 }
 

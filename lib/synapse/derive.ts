@@ -31,7 +31,6 @@ export function deriveRole(worker: WorkerConfig | null, hs: HomeserverConfig): P
   const name = worker.workerName ?? "";
   const streams = streamsWrittenBy(name, hs);
   const resources = new Set(worker.listeners.flatMap((l) => l.resources));
-  const servesHttp = resources.has("client") || resources.has("federation");
 
   let type: WorkerType;
   if (hs.federationSenderInstances.includes(name)) type = "federation_sender";
