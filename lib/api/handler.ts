@@ -1,44 +1,75 @@
 import "server-only";
 import type { NextRequest } from "next/server";
-import { authenticateRequest, roleAllows, type Principal, type Role } from "@/lib/auth";
+import { authenticateRequest, clientIp, roleAllows, type Principal } from "@/lib/auth";
+import { recordAudit } from "@/lib/audit";
 import { ApiError, handleApiError } from "./errors";
+import { readBoundedJson, refuseOversizedBody, refuseUnexpectedBody } from "./body";
+import { isMutation, routeTable, type RouteKey, type RouteSpec } from "./routes";
 
-type Access = Role | "public";
+export { isMutation } from "./routes";
 
 export interface RouteContext<P> {
   req: NextRequest;
   params: P;
+  /** Null only on public routes. */
   principal: Principal;
+  /** The JSON body, read within the route's limit; undefined on routes that take none. */
+  body: unknown;
+  /** What the audit entry of this request names: the resource acted on, and a word on it (never a secret). */
+  audit: { target?: string; detail?: string; actor?: string };
 }
 
 /**
- * Wraps a route handler: authenticates, checks the role, checks Origin on mutations
- * made with a session cookie (CSRF), and maps errors to HTTP. Every route uses it.
+ * Wraps a route handler. The route's access and body are declared once, in routes.ts; this
+ * enforces them in order, before the handler runs: body size (413), authentication (401),
+ * role (403), same origin for cookie-authenticated mutations (403), content type (415), JSON
+ * (400). Errors become HTTP here and only here. Every mutation and every secret-revealing read
+ * is audited with its outcome.
  */
-export function apiRoute<P = Record<string, never>>(
-  access: Access,
-  fn: (ctx: RouteContext<P>) => Promise<Response | unknown>,
-) {
+export function apiRoute<P = Record<string, never>>(key: RouteKey, fn: (ctx: RouteContext<P>) => Promise<Response | unknown>) {
+  const spec: RouteSpec = routeTable[key];
+  const method = key.slice(0, key.indexOf(" "));
+  const audited = isMutation(method) || spec.revealsSecrets === true;
   return async (req: NextRequest, segment: { params: Promise<P> }): Promise<Response> => {
+    let principal: Principal | null = null;
+    const audit: RouteContext<P>["audit"] = {};
+    let response: Response;
     try {
-      let principal: Principal | null = null;
-      if (access !== "public") {
+      refuseOversizedBody(req, spec);
+      if (spec.access !== "public") {
         principal = await authenticateRequest(req);
         if (!principal) throw new ApiError("unauthorized", "Authentication required");
-        if (!roleAllows(principal.role, access)) throw new ApiError("forbidden", `This needs the ${access} role`);
+        if (!roleAllows(principal.role, spec.access)) throw new ApiError("forbidden", `This needs the ${spec.access} role`);
         if (principal.kind === "session" && isMutation(req.method)) assertSameOrigin(req);
       }
+      const body = spec.body ? await readBoundedJson(req, spec.body.limit) : refuseUnexpectedBody(req);
       const params = (await segment?.params) ?? ({} as P);
-      const out = await fn({ req, params, principal: principal as Principal });
-      return out instanceof Response ? out : Response.json(out);
+      const out = await fn({ req, params, principal: principal as Principal, body, audit });
+      response = out instanceof Response ? out : Response.json(out, { status: spec.status === 201 ? 201 : 200 });
     } catch (err) {
-      return handleApiError(err);
+      response = handleApiError(err);
     }
+    // Refused anonymous probes are not actions; a sign-in is, whether it worked or not.
+    if (audited && (principal || [200, 401].includes(response.status))) await auditRequest(key, req, principal, audit, response.status);
+    return response;
   };
 }
 
-export function isMutation(method: string): boolean {
-  return !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase());
+async function auditRequest(key: RouteKey, req: Request, principal: Principal | null, audit: RouteContext<unknown>["audit"], status: number): Promise<void> {
+  try {
+    await recordAudit({
+      actor: principal?.name ?? audit.actor ?? "anonymous",
+      actorKind: principal?.kind ?? "anonymous",
+      action: key,
+      target: audit.target ?? null,
+      detail: audit.detail ?? null,
+      status,
+      ip: clientIp(req),
+    });
+  } catch (err) {
+    // The action has happened; a lost audit row must be loud, but must not turn success into failure.
+    console.error(`[audit] could not record ${key} (${status}):`, err instanceof Error ? err.message : err);
+  }
 }
 
 /** Browsers always send Origin on cross-site and same-site POSTs; it must name this host. */
@@ -53,13 +84,4 @@ export function assertSameOrigin(req: Request): void {
     throw new ApiError("forbidden", "Malformed Origin header");
   }
   if (originHost !== host) throw new ApiError("forbidden", "Cross-origin request refused");
-}
-
-/** Parses a JSON body with a zod schema; a malformed body is a 400, not a 500. */
-export async function readJson(req: Request): Promise<unknown> {
-  try {
-    return await req.json();
-  } catch {
-    throw new ApiError("bad_request", "Body must be JSON");
-  }
 }

@@ -3,14 +3,15 @@ import "server-only";
 import type { Principal } from "@/lib/auth";
 import { sseResponse } from "@/lib/api/sse";
 import { followLogs } from "./follow";
-import { acquireStreamSlot } from "./limits";
+import { acquireStreamSlot, STREAM_LIMITS } from "@/lib/api/stream-slots";
 import { readLogPage, type LogPage } from "./page";
 import type { LogRequest } from "./query";
 import { resolveTargets } from "./resolve";
 
 export { parseLogRequest, type LogRequest } from "./query";
 export { openLogStreams } from "@/lib/docker/logs";
-export { MAX_STREAMS_PER_PRINCIPAL } from "./limits";
+/** Concurrent follow streams one user (or one API token) may hold. */
+export const MAX_STREAMS_PER_PRINCIPAL = STREAM_LIMITS.logs;
 
 /**
  * Answers a log request: with `follow`, an SSE stream (one of the caller's limited slots, given
@@ -18,7 +19,7 @@ export { MAX_STREAMS_PER_PRINCIPAL } from "./limits";
  */
 export async function serveLogs(request: Request, principal: Principal, req: LogRequest): Promise<Response | LogPage> {
   if (!req.follow) return readLogPage(await resolveTargets(req.selector), req, request.signal);
-  const release = acquireStreamSlot(principal);
+  const release = acquireStreamSlot(principal, "logs");
   try {
     const targets = await resolveTargets(req.selector);
     return sseResponse(request, (channel) => {

@@ -5,7 +5,7 @@ import { listHistory } from "@/lib/operations";
 export const dynamic = "force-dynamic";
 
 /** Operations, newest first, a bounded page at a time (`before`: continue after that operation). */
-export const GET = apiRoute("viewer", async ({ req }) => {
+export const GET = apiRoute("GET /api/history", async ({ req }) => {
   const q = req.nextUrl.searchParams;
   const opts = historyQuerySchema.parse({ limit: q.get("limit") ?? undefined, before: q.get("before") ?? undefined });
   return listHistory(opts);

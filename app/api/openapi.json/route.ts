@@ -2,4 +2,4 @@ import { apiRoute } from "@/lib/api/handler";
 import { openApiDocument } from "@/lib/api/openapi";
 
 /** The API description, generated from the zod schemas that validate the requests. */
-export const GET = apiRoute("viewer", async () => openApiDocument());
+export const GET = apiRoute("GET /api/openapi.json", async () => openApiDocument());

@@ -1,4 +1,4 @@
-import { apiRoute, readJson } from "@/lib/api/handler";
+import { apiRoute } from "@/lib/api/handler";
 import { withOperationErrors } from "@/lib/api/operation-errors";
 import { planRequestSchema } from "@/lib/api/schemas/operations";
 import { previewPlan } from "@/lib/operations";
@@ -6,7 +6,7 @@ import { previewPlan } from "@/lib/operations";
 export const dynamic = "force-dynamic";
 
 /** What an intent would change (files, container steps, restarts); nothing is applied. */
-export const POST = apiRoute("operator", async ({ req }) => {
-  const { intent } = planRequestSchema.parse(await readJson(req));
+export const POST = apiRoute("POST /api/plans", async ({ body }) => {
+  const { intent } = planRequestSchema.parse(body);
   return withOperationErrors(() => previewPlan(intent));
 });

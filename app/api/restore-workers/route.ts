@@ -5,6 +5,6 @@ import { startOperation } from "@/lib/operations";
 export const dynamic = "force-dynamic";
 
 /** Brings back the workers as they were before the last rollback to a single process. */
-export const POST = apiRoute("operator", async ({ principal }) =>
+export const POST = apiRoute("POST /api/restore-workers", async ({ principal }) =>
   accepted(await withOperationErrors(() => startOperation({ kind: "restore_workers" }, principal.name))),
 );

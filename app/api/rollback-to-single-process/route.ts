@@ -5,6 +5,6 @@ import { startOperation } from "@/lib/operations";
 export const dynamic = "force-dynamic";
 
 /** Stops and removes every worker and gives their work back to the main process. */
-export const POST = apiRoute("operator", async ({ principal }) =>
+export const POST = apiRoute("POST /api/rollback-to-single-process", async ({ principal }) =>
   accepted(await withOperationErrors(() => startOperation({ kind: "rollback_to_single_process" }, principal.name))),
 );

@@ -1,4 +1,4 @@
-import { apiRoute, readJson } from "@/lib/api/handler";
+import { apiRoute } from "@/lib/api/handler";
 import { accepted, withOperationErrors } from "@/lib/api/operation-errors";
 import { addWorkerRequestSchema } from "@/lib/api/schemas/operations";
 import { startOperation } from "@/lib/operations";
@@ -6,7 +6,8 @@ import { startOperation } from "@/lib/operations";
 export const dynamic = "force-dynamic";
 
 /** Adds a worker of one kind; answers 202 with the operation that carries it out. */
-export const POST = apiRoute("operator", async ({ req, principal }) => {
-  const body = addWorkerRequestSchema.parse(await readJson(req));
-  return accepted(await withOperationErrors(() => startOperation({ kind: "add_worker", ...body }, principal.name)));
+export const POST = apiRoute("POST /api/workers", async ({ body, principal, audit }) => {
+  const request = addWorkerRequestSchema.parse(body);
+  audit.target = request.name ?? request.type;
+  return accepted(await withOperationErrors(() => startOperation({ kind: "add_worker", ...request }, principal.name)));
 });

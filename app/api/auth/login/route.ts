@@ -1,17 +1,19 @@
 import { ApiError, handleApiError } from "@/lib/api/errors";
-import { apiRoute, assertSameOrigin, readJson } from "@/lib/api/handler";
+import { apiRoute, assertSameOrigin } from "@/lib/api/handler";
 import { loginRequestSchema, type LoginResponse } from "@/lib/api/schemas/auth";
 import { AuthError, clientIp, isHttpsRequest, login, sessionCookie } from "@/lib/auth";
 
 export const dynamic = "force-dynamic";
 
 /** Signs in with username and password; answers who you are and sets the session cookie. */
-export const POST = apiRoute("public", async ({ req }) => {
+export const POST = apiRoute("POST /api/auth/login", async ({ req, body, audit }) => {
   // Browsers send Origin on every POST; a foreign one means a cross-site login attempt.
   if (req.headers.get("origin")) assertSameOrigin(req);
-  const body = loginRequestSchema.parse(await readJson(req));
+  const credentials = loginRequestSchema.parse(body);
+  audit.actor = credentials.username.trim().toLowerCase().slice(0, 64);
+  audit.detail = "sign-in";
   try {
-    const result = await login(body.username, body.password, clientIp(req));
+    const result = await login(credentials.username, credentials.password, clientIp(req));
     const out: LoginResponse = { name: result.user.username, role: result.user.role, kind: "session" };
     return Response.json(out, { headers: { "Set-Cookie": sessionCookie(result.token, isHttpsRequest(req)), "Cache-Control": "no-store" } });
   } catch (err) {

@@ -5,7 +5,7 @@ import { clearedSessionCookie, isHttpsRequest, logout, sessionTokenOf } from "@/
 export const dynamic = "force-dynamic";
 
 /** Ends the caller's session (if it has one) and clears the cookie. */
-export const POST = apiRoute("viewer", async ({ req }) => {
+export const POST = apiRoute("POST /api/auth/logout", async ({ req }) => {
   const token = sessionTokenOf(req);
   if (token) await logout(token);
   const out: LogoutResponse = { ok: true };

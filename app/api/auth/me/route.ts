@@ -4,7 +4,7 @@ import type { MeResponse } from "@/lib/api/schemas/auth";
 export const dynamic = "force-dynamic";
 
 /** Who is calling, with which role and kind of credential. */
-export const GET = apiRoute("viewer", async ({ principal }): Promise<MeResponse> => ({
+export const GET = apiRoute("GET /api/auth/me", async ({ principal }): Promise<MeResponse> => ({
   name: principal.name,
   role: principal.role,
   kind: principal.kind,

@@ -5,7 +5,7 @@ import { getOperation } from "@/lib/operations";
 export const dynamic = "force-dynamic";
 
 /** One history entry: the operation with its plan, steps, file diffs and result. */
-export const GET = apiRoute<{ id: string }>("viewer", async ({ params }) => {
+export const GET = apiRoute<{ id: string }>("GET /api/history/{id}", async ({ params }) => {
   const op = await getOperation(params.id);
   if (!op) throw new ApiError("not_found", `No operation ${params.id} in the history`);
   return op;

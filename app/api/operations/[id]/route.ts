@@ -5,7 +5,7 @@ import { getOperation } from "@/lib/operations";
 export const dynamic = "force-dynamic";
 
 /** One operation: its plan, each step's status, and its result. */
-export const GET = apiRoute<{ id: string }>("viewer", async ({ params }) => {
+export const GET = apiRoute<{ id: string }>("GET /api/operations/{id}", async ({ params }) => {
   const op = await getOperation(params.id);
   if (!op) throw new ApiError("not_found", `No operation ${params.id}`);
   return op;

@@ -6,7 +6,7 @@ import { workerNameSchema } from "@/lib/synapse/plan-schema";
 export const dynamic = "force-dynamic";
 
 /** Removes a worker: its container, its worker file and every reference to it. */
-export const DELETE = apiRoute<{ name: string }>("operator", async ({ params, principal }) => {
+export const DELETE = apiRoute<{ name: string }>("DELETE /api/workers/{name}", async ({ params, principal }) => {
   const name = workerNameSchema.parse(params.name);
   return accepted(await withOperationErrors(() => startOperation({ kind: "remove_worker", name }, principal.name)));
 });

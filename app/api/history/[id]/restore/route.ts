@@ -1,4 +1,4 @@
-import { apiRoute, readJson } from "@/lib/api/handler";
+import { apiRoute } from "@/lib/api/handler";
 import { accepted, withOperationErrors } from "@/lib/api/operation-errors";
 import { restoreRequestSchema } from "@/lib/api/schemas/operations";
 import { startOperation } from "@/lib/operations";
@@ -6,7 +6,7 @@ import { startOperation } from "@/lib/operations";
 export const dynamic = "force-dynamic";
 
 /** Puts the deployment back as it was before or after one operation (itself a new operation). */
-export const POST = apiRoute<{ id: string }>("operator", async ({ req, params, principal }) => {
-  const { point } = restoreRequestSchema.parse(await readJson(req));
+export const POST = apiRoute<{ id: string }>("POST /api/history/{id}/restore", async ({ body, params, principal }) => {
+  const { point } = restoreRequestSchema.parse(body);
   return accepted(await withOperationErrors(() => startOperation({ kind: "restore", operationId: params.id, point }, principal.name)));
 });

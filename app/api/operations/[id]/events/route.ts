@@ -2,6 +2,7 @@ import { ApiError } from "@/lib/api/errors";
 import { apiRoute } from "@/lib/api/handler";
 import { isTerminalStatus } from "@/lib/api/schemas/operations";
 import { sseResponse } from "@/lib/api/sse";
+import { acquireStreamSlot } from "@/lib/api/stream-slots";
 import { getOperation, subscribeOperation } from "@/lib/operations";
 import type { Operation } from "@/lib/synapse/plan-schema";
 
@@ -11,8 +12,9 @@ export const dynamic = "force-dynamic";
  * Server-Sent Events: the whole operation (event `operation`) now and on every change;
  * the stream ends after a terminal status.
  */
-export const GET = apiRoute<{ id: string }>("viewer", async ({ req, params }) => {
+export const GET = apiRoute<{ id: string }>("GET /api/operations/{id}/events", async ({ req, params, principal }) => {
   if (!(await getOperation(params.id))) throw new ApiError("not_found", `No operation ${params.id}`);
+  const release = acquireStreamSlot(principal, "operation");
   return sseResponse(req, ({ send, close }) => {
     let sawLiveChange = false;
     const sendOperation = (op: Operation) => {
@@ -33,6 +35,9 @@ export const GET = apiRoute<{ id: string }>("viewer", async ({ req, params }) =>
         close(); // the browser reconnects and reads again
       },
     );
-    return unsubscribe;
+    return () => {
+      unsubscribe();
+      release();
+    };
   });
 });

@@ -7,7 +7,7 @@ import { startOperation } from "@/lib/operations";
 export const dynamic = "force-dynamic";
 
 /** Starts, stops or restarts one process (main included); an unknown action is not a route. */
-export const POST = apiRoute<{ name: string; action: string }>("operator", async ({ params, principal }) => {
+export const POST = apiRoute<{ name: string; action: string }>("POST /api/workers/{name}/{action}", async ({ params, principal }) => {
   const action = workerActionSchema.safeParse(params.action);
   if (!action.success) throw new ApiError("not_found", `No such action: ${params.action} (start, stop or restart)`);
   const name = processNameSchema.parse(params.name);

@@ -1,0 +1,66 @@
+// Request and response bodies of the admin API (/api/admin/*): users, API tokens, the audit log.
+// Browser-safe: the route handlers, the settings screens and the OpenAPI document share them.
+import { z } from "zod";
+import { roleSchema } from "@/lib/auth/roles";
+
+const username = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "1–64 of a-z 0-9 . _ -, starting with a letter or digit");
+const password = z.string().min(10, "at least 10 characters").max(1024);
+
+export const adminUserSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: roleSchema,
+  disabled: z.boolean(),
+  createdAt: z.string(),
+});
+export type AdminUser = z.infer<typeof adminUserSchema>;
+
+/** POST /api/admin/users: without a password, one is generated and answered once. */
+export const createUserRequestSchema = z.object({ username, role: roleSchema, password: password.optional() }).strict();
+export const createdUserSchema = adminUserSchema.extend({ generatedPassword: z.string().optional() });
+
+/** PATCH /api/admin/users/{name}: role and/or disabled. */
+export const updateUserRequestSchema = z
+  .object({ role: roleSchema.optional(), disabled: z.boolean().optional() })
+  .strict()
+  .refine((v) => v.role !== undefined || v.disabled !== undefined, "give role or disabled");
+
+/** POST /api/admin/users/{name}/password: a new password, or none to generate one (answered once). */
+export const resetPasswordRequestSchema = z.object({ password: password.optional() }).strict();
+export const resetPasswordResponseSchema = z.object({ username: z.string(), generatedPassword: z.string().optional() });
+
+export const adminTokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  role: roleSchema,
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type AdminToken = z.infer<typeof adminTokenSchema>;
+
+export const createTokenRequestSchema = z.object({ name: z.string().trim().min(1).max(100), role: roleSchema }).strict();
+/** The secret is in this answer only. */
+export const createdTokenSchema = adminTokenSchema.extend({ token: z.string() });
+
+/** One audited action: who, what, when, from where, and how it ended. */
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  actorKind: z.enum(["session", "token", "anonymous", "cli"]),
+  action: z.string().describe("METHOD /api/path template, or a CLI verb"),
+  target: z.string().nullable().describe("the resource acted on (worker, user, token id…)"),
+  detail: z.string().nullable(),
+  status: z.number().int().describe("HTTP status answered (0 for CLI actions)"),
+  ip: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+export const auditQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.string().min(1).max(100).optional().describe("an entry id: answers the entries older than it"),
+});
+export const auditResponseSchema = z.array(auditEntrySchema);
