@@ -14,10 +14,12 @@ export const workerNameSchema = z
   .refine((n) => n !== "main" && n !== "master", "main and master name the main process")
   .refine((n) => n !== "scale", "scale is reserved by the API (PUT /api/workers/scale)");
 
-export const resourceLimitsSchema = z.object({
-  cpus: z.number().positive().max(64).optional().describe("CPU limit in cores, e.g. 0.5"),
-  memoryMiB: z.number().int().min(64).max(262_144).optional().describe("memory limit in MiB"),
-});
+export const resourceLimitsSchema = z
+  .object({
+    cpus: z.number().positive().max(64).optional().describe("CPU limit in cores, e.g. 0.5"),
+    memoryMiB: z.number().int().min(64).max(262_144).optional().describe("memory limit in MiB"),
+  })
+  .strict();
 
 export const intentSchema = z.discriminatedUnion("kind", [
   z.object({
@@ -26,14 +28,14 @@ export const intentSchema = z.discriminatedUnion("kind", [
     name: workerNameSchema.optional(),
     port: z.number().int().min(1024).max(65535).optional().describe("its http listener port (allocated when absent)"),
     resources: resourceLimitsSchema.optional(),
-  }),
+  }).strict(),
   z.object({ kind: z.literal("remove_worker"), name: workerNameSchema }),
   z.object({ kind: z.literal("scale"), type: z.enum(workerKinds), count: z.number().int().min(0).max(50) }),
   z.object({ kind: z.enum(["start", "stop", "restart"]), name: z.string().min(1).max(40) }),
   z.object({ kind: z.literal("preset"), preset: z.enum(["small", "medium", "large", "one_of_each"]) }),
   z.object({ kind: z.literal("rollback_to_single_process") }),
   z.object({ kind: z.literal("restore_workers").describe("bring back the topology from before the last rollback") }),
-  z.object({ kind: z.literal("restore"), operationId: z.string().min(1), point: z.enum(["before", "after"]) }),
+  z.object({ kind: z.literal("restore"), operationId: z.string().min(1).max(100), point: z.enum(["before", "after"]) }),
 ]);
 export type Intent = z.infer<typeof intentSchema>;
 

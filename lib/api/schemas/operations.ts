@@ -11,7 +11,7 @@ export const addWorkerRequestSchema = z.object({
   name: workerNameSchema.optional(),
   port: z.number().int().min(1024).max(65535).optional().describe("its http listener port (allocated when absent)"),
   resources: resourceLimitsSchema.optional(),
-});
+}).strict();
 export type AddWorkerRequest = z.infer<typeof addWorkerRequestSchema>;
 
 export const presetNames = Object.keys(presets) as [keyof typeof presets, ...(keyof typeof presets)[]];
@@ -32,10 +32,10 @@ export const workerActionSchema = z.enum(workerActions);
 export const processNameSchema = z.string().min(1).max(40).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . and -");
 
 /** POST /api/plans: preview what an intent would change; nothing is applied. */
-export const planRequestSchema = z.object({ intent: intentSchema });
+export const planRequestSchema = z.object({ intent: intentSchema }).strict();
 
 /** POST /api/history/{id}/restore: put the deployment back as it was before or after that operation. */
-export const restoreRequestSchema = z.object({ point: z.enum(["before", "after"]) });
+export const restoreRequestSchema = z.object({ point: z.enum(["before", "after"]) }).strict();
 export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
 
 /** Every mutation answers 202 with the operation to follow (GET /api/operations/{id}, …/events). */
