@@ -33,6 +33,3 @@ export function allApiRoutes(): ApiRoute[] {
   walk(ROOT);
   return out.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 }
-
-/** The routes anyone may call: the liveness check, and sign-in (which takes credentials in its body). */
-export const PUBLIC_ROUTES = new Set(["GET /api/health", "POST /api/auth/login"]);
