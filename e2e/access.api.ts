@@ -130,4 +130,30 @@ test.describe("with credentials", () => {
     expect(new TextDecoder().decode(value)).toContain(": connected");
     ctl.abort();
   });
+
+  test("a principal holds at most 8 live event streams; the 9th is 429 and another principal is unaffected", async () => {
+    const [mine, other] = [cli("token", "create", "--role", "viewer", "--name", "e2e-sse-cap"), cli("token", "create", "--role", "viewer", "--name", "e2e-sse-cap-2")];
+    const ctl = new AbortController();
+    const open = (token: string) => fetch(new URL("/api/events", test.info().project.use.baseURL!), { headers: { Authorization: `Bearer ${token}` }, signal: ctl.signal });
+    try {
+      for (let i = 0; i < 8; i++) expect((await open(mine)).status).toBe(200);
+      const ninth = await open(mine);
+      expect(ninth.status).toBe(429);
+      expect((await ninth.json()).error.code).toBe("too_many_requests");
+      expect((await open(other)).status).toBe(200);
+    } finally {
+      ctl.abort();
+    }
+  });
+});
+
+test("pages and API answers carry the security headers", async ({ request }) => {
+  for (const path of ["/login", "/api/health", "/api/topology"]) {
+    const res = await request.get(path, { maxRedirects: 0 });
+    const h = res.headers();
+    expect(h["content-security-policy"], path).toContain("frame-ancestors 'none'");
+    expect(h["x-content-type-options"], path).toBe("nosniff");
+    expect(h["referrer-policy"], path).toBe("no-referrer");
+    expect(h["x-powered-by"], path).toBeUndefined();
+  }
 });

@@ -6,7 +6,8 @@ import { workerNameSchema } from "@/lib/synapse/plan-schema";
 export const dynamic = "force-dynamic";
 
 /** Removes a worker: its container, its worker file and every reference to it. */
-export const DELETE = apiRoute<{ name: string }>("DELETE /api/workers/{name}", async ({ params, principal }) => {
+export const DELETE = apiRoute<{ name: string }>("DELETE /api/workers/{name}", async ({ params, principal, audit }) => {
   const name = workerNameSchema.parse(params.name);
+  audit.target = name;
   return accepted(await withOperationErrors(() => startOperation({ kind: "remove_worker", name }, principal.name)));
 });

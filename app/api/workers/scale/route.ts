@@ -7,8 +7,9 @@ import type { Intent } from "@/lib/synapse/plan-schema";
 export const dynamic = "force-dynamic";
 
 /** Sets how many workers of one kind run, or applies one of the guide's sizing presets. */
-export const PUT = apiRoute("PUT /api/workers/scale", async ({ body, principal }) => {
+export const PUT = apiRoute("PUT /api/workers/scale", async ({ body, principal, audit }) => {
   const request = scaleRequestSchema.parse(body);
+  audit.detail = "preset" in request ? `preset ${request.preset}` : `${request.type} × ${request.count}`;
   const intent: Intent = "preset" in request ? { kind: "preset", preset: request.preset } : { kind: "scale", type: request.type, count: request.count };
   return accepted(await withOperationErrors(() => startOperation(intent, principal.name)));
 });
