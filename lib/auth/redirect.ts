@@ -1,20 +1,42 @@
 // Pure (no server-only): where to go after signing in.
 
+const BASE = "http://fleet.invalid";
+const MAX_NEXT_LENGTH = 2048;
+// C0 controls, DEL and C1 controls: the URL parser silently drops tab and newline, so
+// "/\t/evil" would become "//evil"; the others have no business in a path either.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A path that a browser can only read as "this site": one leading "/", not "//" or "/\", no controls. */
+function isLocalPath(value: string): boolean {
+  return value.startsWith("/") && value[1] !== "/" && value[1] !== "\\" && !value.includes("\\") && !CONTROL.test(value);
+}
+
 /**
- * The `?next=` target if it is a path on this site, else "/". Refuses absolute URLs,
- * protocol-relative `//host` and backslash tricks that browsers treat as another host.
+ * The `?next=` target if it is a path on this site, else "/". The check runs on what is
+ * returned (after URL normalisation, which turns "/.//evil" into "//evil"), and again on
+ * its percent-decoded form, so an encoded "//", "\" or control character cannot reappear
+ * when a later hop decodes it. The sign-in page itself is never a target.
  */
 export function safeNextPath(next: string | string[] | null | undefined): string {
   const value = Array.isArray(next) ? next[0] : next;
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.includes("\\")) return "/";
-  if (/[\u0000-\u001f]/.test(value)) return "/";
+  if (typeof value !== "string" || value.length > MAX_NEXT_LENGTH || !isLocalPath(value)) return "/";
+  let url: URL;
   try {
-    const base = "http://fleet.invalid";
-    const url = new URL(value, base);
-    if (url.origin !== base) return "/";
-    if (url.pathname === "/login") return "/";
-    return url.pathname + url.search + url.hash;
+    url = new URL(value, BASE);
   } catch {
     return "/";
   }
+  if (url.origin !== BASE || url.username || url.password) return "/";
+  const result = url.pathname + url.search + url.hash;
+  if (!isLocalPath(result)) return "/";
+  let decodedPath: string;
+  try {
+    decodedPath = decodeURIComponent(url.pathname);
+  } catch {
+    return "/";
+  }
+  if (!isLocalPath(decodedPath)) return "/";
+  const page = decodedPath.replace(/\/+$/, "").toLowerCase();
+  if (page === "/login" || page.startsWith("/login/")) return "/";
+  return result;
 }

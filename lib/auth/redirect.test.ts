@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { safeNextPath } from "./redirect";
+
+// Values an attacker could put in /login?next=… (as Next hands them over: already decoded once).
+const HOSTILE = [
+  "//evil.example",
+  "///evil.example",
+  "/.//evil.example",
+  "/././/evil.example",
+  "/..//evil.example",
+  "/../..//evil.example",
+  "/%2F%2Fevil.example",
+  "/%2f/evil.example",
+  "/%5Cevil.example",
+  "/%5C%5Cevil.example",
+  "/\\evil.example",
+  "\\\\evil.example",
+  "/\\/evil.example",
+  "https://evil.example",
+  "http:/evil.example",
+  "HTTPS://evil.example/",
+  "\t//evil.example",
+  "/\t/evil.example",
+  "/\n/evil.example",
+  "/\r\n/evil.example",
+  "/%09/evil.example",
+  "/%0a/evil.example",
+  "/%00/evil.example",
+  " //evil.example",
+  "javascript:alert(1)",
+  "JaVaScRiPt:alert(1)",
+  "/javascript:alert(1)//%0a",
+  "data:text/html,<script>alert(1)</script>",
+  "evil.example",
+  "@evil.example",
+  "/@evil.example/..//x",
+  "/\u0085/evil.example",
+  "/\u007f/evil.example",
+  "/login",
+  "/login/",
+  "/login?next=//evil.example",
+  "/LOGIN",
+  "/%6Cogin",
+  "/x/../login",
+  "/%2e%2e/login",
+  "",
+  "/" + "a".repeat(3000),
+];
+
+describe("safeNextPath", () => {
+  it.each(HOSTILE.map((v) => [JSON.stringify(v), v]))("sends %s home", (_label, value) => {
+    expect(safeNextPath(value)).toBe("/");
+  });
+
+  it("never returns anything a browser could read as another host", () => {
+    // Whatever comes back, resolved against our origin it stays on our origin.
+    for (const value of HOSTILE) {
+      const out = safeNextPath(value);
+      expect(new URL(out, "https://fleet.example").origin).toBe("https://fleet.example");
+      expect(out.startsWith("//") || out.startsWith("/\\")).toBe(false);
+    }
+  });
+
+  it("keeps local paths with their query and fragment", () => {
+    expect(safeNextPath("/")).toBe("/");
+    expect(safeNextPath("/workers/media1")).toBe("/workers/media1");
+    expect(safeNextPath("/history?page=2#op-7")).toBe("/history?page=2#op-7");
+    expect(safeNextPath("/logs?q=%2F%2Fnot-a-host")).toBe("/logs?q=%2F%2Fnot-a-host");
+    expect(safeNextPath("/a/./b/../c")).toBe("/a/c");
+    expect(safeNextPath("/loginx")).toBe("/loginx");
+  });
+
+  it("takes the first of repeated parameters, and nothing from an absent one", () => {
+    expect(safeNextPath(["/workers", "//evil.example"])).toBe("/workers");
+    expect(safeNextPath(["//evil.example", "/workers"])).toBe("/");
+    expect(safeNextPath([])).toBe("/");
+    expect(safeNextPath(null)).toBe("/");
+    expect(safeNextPath(undefined)).toBe("/");
+  });
+});
