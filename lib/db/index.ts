@@ -95,3 +95,10 @@ function tighten(target: string, mode: number, kind: "file" | "directory"): void
   if (kind === "file" && !st.isFile()) throw new Error(`Database path ${target} is not a regular file`);
   if ((st.mode & 0o077) !== 0) chmodSync(target, mode);
 }
+
+/** Disconnects the shared client; the next getDb() opens it again (tests, CLI exit). */
+export async function closeDb(): Promise<void> {
+  const open = holder.__fleetDb;
+  holder.__fleetDb = undefined;
+  if (open) await (await open.ready.catch(() => null))?.$disconnect();
+}
