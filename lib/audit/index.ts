@@ -23,7 +23,7 @@ type ActorKind = (typeof ACTOR_KINDS)[number];
 let inserts = 0;
 
 /** The retention limit: FLEET_AUDIT_LIMIT (a positive integer), else 10,000. */
-export function auditLimit(env: NodeJS.ProcessEnv = process.env): number {
+export function auditLimit(env: Record<string, string | undefined> = process.env): number {
   const raw = env.FLEET_AUDIT_LIMIT?.trim();
   if (!raw) return DEFAULT_AUDIT_LIMIT;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
