@@ -6,7 +6,7 @@ import { closeDb, getDb } from "@/lib/db";
 import { SESSION_COOKIE, sessionCookie } from "./cookies";
 import { login, logout } from "./login";
 import { authenticateRequest } from "./request";
-import { SESSION_TTL_MS, validateSession } from "./sessions";
+import { SESSION_MAX_AGE_MS, SESSION_TTL_MS, validateSession } from "./sessions";
 import { sha256Hex } from "./secrets";
 import { createUser, setPassword } from "./users";
 
@@ -67,6 +67,34 @@ describe("sessions", () => {
     expect(seen?.expiresAt.getTime()).toBe(start + 23 * hour);
     expect(await validateSession(token, new Date(start + 22 * hour))).not.toBeNull();
     expect(await validateSession(token, new Date(start + 22 * hour + 12 * hour))).toBeNull();
+  });
+
+  it("ends 24 hours after sign-in however often it is used", async () => {
+    const start = Date.parse("2030-04-01T08:00:00Z");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(start);
+    const { token } = await login("erin", "erin-password", "127.0.0.1");
+    expect(SESSION_MAX_AGE_MS).toBe(24 * hour);
+    for (let h = 1; h < 24; h++) {
+      const seen = await validateSession(token, new Date(start + h * hour));
+      expect(seen).not.toBeNull();
+      // The sliding expiry never promises more than the absolute limit.
+      expect(seen!.expiresAt.getTime()).toBeLessThanOrEqual(start + 24 * hour);
+    }
+    expect(await validateSession(token, new Date(start + 24 * hour - 1))).not.toBeNull();
+    expect(await validateSession(token, new Date(start + 24 * hour))).toBeNull();
+    expect(await (await getDb()).session.count({ where: { tokenHash: sha256Hex(token) } })).toBe(0);
+  });
+
+  it("a self-service password change keeps the session it came from and ends the others", async () => {
+    const here = await login("erin", "erin-password", "127.0.0.1");
+    const elsewhere = await login("erin", "erin-password", "127.0.0.2");
+    const current = await authenticateRequest(withCookie(here.token));
+    await setPassword("erin", "erin-password-3", { keepSessionId: current!.sessionId });
+    expect(await authenticateRequest(withCookie(here.token))).toMatchObject({ name: "erin" });
+    expect(await authenticateRequest(withCookie(elsewhere.token))).toBeNull();
+    await setPassword("erin", "erin-password");
+    expect(await authenticateRequest(withCookie(here.token))).toBeNull();
   });
 
   it("ends on logout", async () => {

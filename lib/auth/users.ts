@@ -1,8 +1,8 @@
 import "server-only";
 import { z } from "zod";
-import { getDb, Prisma, type User } from "@/lib/db";
+import { getDb, Prisma, type Db, type User } from "@/lib/db";
 import { AuthError } from "./errors";
-import { assertAcceptablePassword, generatePassword, hashPassword } from "./password";
+import { assertAcceptablePassword, generatePassword, hashPassword, verifyPassword } from "./password";
 import { isRole, roleSchema, type Role } from "./roles";
 
 export const usernameSchema = z
@@ -56,17 +56,21 @@ export async function createUser(input: { username: string; password: string; ro
   }
 }
 
-/** Replaces a user's password and signs out all of that user's sessions. */
-export async function setPassword(username: string, password: string): Promise<PublicUser> {
+/**
+ * Replaces a user's password and ends that user's sessions, all of them or all but
+ * `keepSessionId` (a self-service change keeps the session it was made from).
+ */
+export async function setPassword(username: string, password: string, opts: { keepSessionId?: string } = {}): Promise<PublicUser> {
   const name = parseUsername(username);
   assertAcceptablePassword(password);
   const passwordHash = await hashPassword(password);
   const db = await getDb();
   const user = await db.user.findUnique({ where: { username: name } });
   if (!user) throw new AuthError("not_found", `No user ${name}`);
+  const others = opts.keepSessionId ? { userId: user.id, id: { not: opts.keepSessionId } } : { userId: user.id };
   const [updated] = await db.$transaction([
     db.user.update({ where: { id: user.id }, data: { passwordHash } }),
-    db.session.deleteMany({ where: { userId: user.id } }),
+    db.session.deleteMany({ where: others }),
   ]);
   return toPublicUser(updated);
 }
@@ -86,7 +90,7 @@ export type EnsureAdminResult =
  * Makes sure someone can sign in as admin (demo and first start). With a password (default:
  * FLEET_ADMIN_PASSWORD) user `admin` gets it, created or updated. Without one, `admin` is
  * created with a generated password, returned once for the caller to print, but only when no
- * admin exists at all.
+ * admin exists at all. A changed password ends all of admin's sessions.
  */
 export async function ensureAdmin(opts: { password?: string } = {}): Promise<EnsureAdminResult> {
   const password = opts.password ?? (process.env.FLEET_ADMIN_PASSWORD || undefined);
@@ -98,8 +102,15 @@ export async function ensureAdmin(opts: { password?: string } = {}): Promise<Ens
       return { action: "created", username: "admin" };
     }
     assertAcceptablePassword(password);
+    // Restarting the demo with the same FLEET_ADMIN_PASSWORD changes nothing, so it signs no one out.
+    if (existing.role === "admin" && !existing.disabled && (await verifyPassword(password, existing.passwordHash))) {
+      return { action: "unchanged", username: "admin" };
+    }
     const passwordHash = await hashPassword(password);
-    await db.user.update({ where: { id: existing.id }, data: { passwordHash, role: "admin", disabled: false } });
+    await db.$transaction([
+      db.user.update({ where: { id: existing.id }, data: { passwordHash, role: "admin", disabled: false } }),
+      db.session.deleteMany({ where: { userId: existing.id } }),
+    ]);
     return { action: "updated", username: "admin" };
   }
   const anyAdmin = await db.user.findFirst({ where: { role: "admin", disabled: false } });
@@ -110,4 +121,39 @@ export async function ensureAdmin(opts: { password?: string } = {}): Promise<Ens
   const generatedPassword = generatePassword();
   await createUser({ username: "admin", password: generatedPassword, role: "admin" });
   return { action: "created", username: "admin", generatedPassword };
+}
+
+type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/**
+ * Applies a change to one user inside a serializable transaction, then refuses it (rolling
+ * it back) if no enabled admin would remain: nobody could then manage users over HTTP.
+ */
+async function changeUser(username: string, data: { role?: Role; disabled?: boolean }, what: string): Promise<PublicUser> {
+  const name = parseUsername(username);
+  const db = await getDb();
+  return db.$transaction(
+    async (tx: Tx) => {
+      const user = await tx.user.findUnique({ where: { username: name } });
+      if (!user) throw new AuthError("not_found", `No user ${name}`);
+      const updated = await tx.user.update({ where: { id: user.id }, data });
+      if ((await tx.user.count({ where: { role: "admin", disabled: false } })) === 0) {
+        throw new AuthError("conflict", `Cannot ${what} ${name}: it is the last enabled admin`);
+      }
+      if (data.disabled) await tx.session.deleteMany({ where: { userId: user.id } });
+      return toPublicUser(updated);
+    },
+    { isolationLevel: Prisma.TransactionIsolationLevel.Serializable },
+  );
+}
+
+/** Gives a user another role; the last enabled admin cannot be demoted. */
+export async function setUserRole(username: string, role: Role | string): Promise<PublicUser> {
+  const parsed = parseRole(role);
+  return changeUser(username, { role: parsed }, "demote");
+}
+
+/** Disables (ending all of that user's sessions) or re-enables a user; the last enabled admin cannot be disabled. */
+export async function setUserDisabled(username: string, disabled: boolean): Promise<PublicUser> {
+  return changeUser(username, { disabled }, "disable");
 }
