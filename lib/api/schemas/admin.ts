@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { roleSchema } from "@/lib/auth/roles";
 
-const username = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "1–64 of a-z 0-9 . _ -, starting with a letter or digit");
+export const usernameSchema = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "1–64 of a-z 0-9 . _ -, starting with a letter or digit");
 const password = z.string().min(10, "at least 10 characters").max(1024);
 
 export const adminUserSchema = z.object({
@@ -15,9 +15,15 @@ export const adminUserSchema = z.object({
 });
 export type AdminUser = z.infer<typeof adminUserSchema>;
 
+/** A user as lib/auth answers it, dates as Date; the API answers ISO strings. */
+export function toAdminUser(u: { id: string; username: string; role: AdminUser["role"]; disabled: boolean; createdAt: Date }): AdminUser {
+  return { id: u.id, username: u.username, role: u.role, disabled: u.disabled, createdAt: u.createdAt.toISOString() };
+}
+
 /** POST /api/admin/users: without a password, one is generated and answered once. */
-export const createUserRequestSchema = z.object({ username, role: roleSchema, password: password.optional() }).strict();
+export const createUserRequestSchema = z.object({ username: usernameSchema, role: roleSchema, password: password.optional() }).strict();
 export const createdUserSchema = adminUserSchema.extend({ generatedPassword: z.string().optional() });
+export type CreatedUser = z.infer<typeof createdUserSchema>;
 
 /** PATCH /api/admin/users/{name}: role and/or disabled. */
 export const updateUserRequestSchema = z
@@ -28,6 +34,7 @@ export const updateUserRequestSchema = z
 /** POST /api/admin/users/{name}/password: a new password, or none to generate one (answered once). */
 export const resetPasswordRequestSchema = z.object({ password: password.optional() }).strict();
 export const resetPasswordResponseSchema = z.object({ username: z.string(), generatedPassword: z.string().optional() });
+export type ResetPasswordResponse = z.infer<typeof resetPasswordResponseSchema>;
 
 export const adminTokenSchema = z.object({
   id: z.string(),
@@ -41,9 +48,28 @@ export const adminTokenSchema = z.object({
 });
 export type AdminToken = z.infer<typeof adminTokenSchema>;
 
+/** An API token's id as it appears in a path (a cuid). */
+export const tokenIdSchema = z.string().regex(/^[a-z0-9]{1,64}$/, "a token id (lower-case letters and digits)");
+
+type TokenDates = { createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
+/** A token as lib/auth answers it, dates as Date; the API answers ISO strings (never the secret). */
+export function toAdminToken(t: Omit<AdminToken, keyof TokenDates> & TokenDates): AdminToken {
+  return {
+    id: t.id,
+    name: t.name,
+    prefix: t.prefix,
+    role: t.role,
+    createdBy: t.createdBy,
+    createdAt: t.createdAt.toISOString(),
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+  };
+}
+
 export const createTokenRequestSchema = z.object({ name: z.string().trim().min(1).max(100), role: roleSchema }).strict();
 /** The secret is in this answer only. */
 export const createdTokenSchema = adminTokenSchema.extend({ token: z.string() });
+export type CreatedToken = z.infer<typeof createdTokenSchema>;
 
 /** One audited action: who, what, when, from where, and how it ended. */
 export const auditEntrySchema = z.object({
@@ -59,8 +85,9 @@ export const auditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
+/** GET /api/admin/audit query; unknown parameters are refused. */
 export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.string().min(1).max(100).optional().describe("an entry id: answers the entries older than it"),
-});
+}).strict();
 export const auditResponseSchema = z.array(auditEntrySchema);
