@@ -2,6 +2,7 @@
 //
 //   npm run fleet -- user add NAME --role admin|operator|viewer [--password-stdin]
 //   npm run fleet -- user list | user passwd NAME [--password-stdin]
+//   npm run fleet -- user role NAME --role ROLE | user disable NAME | user enable NAME
 //   npm run fleet -- token create --role ROLE [--name N] | token list | token revoke ID
 //   npm run fleet -- admin ensure
 //
@@ -9,7 +10,10 @@
 // Next uses for server code, so `import "server-only"` resolves to its empty module and the
 // CLI uses lib/auth and lib/db exactly as the app does. Passwords come from --password-stdin or
 // FLEET_PASSWORD, else one is generated and printed once. Secrets are never logged elsewhere.
+// Every change is written to the audit log as "cli <verb>", by the login that ran it.
+import os from "node:os";
 import { parseArgs } from "node:util";
+import { recordAudit } from "@/lib/audit";
 import { closeDb, resolveDbTarget } from "@/lib/db";
 import {
   AuthError,
@@ -21,12 +25,16 @@ import {
   listUsers,
   revokeApiToken,
   setPassword,
+  setUserDisabled,
+  setUserRole,
 } from "@/lib/auth";
 
 const USAGE = `usage: npm run fleet -- <command>
   user add NAME --role admin|operator|viewer [--password-stdin]
   user list
   user passwd NAME [--password-stdin]
+  user role NAME --role admin|operator|viewer
+  user disable NAME | user enable NAME
   token create --role admin|operator|viewer [--name NAME]
   token list
   token revoke ID
@@ -56,6 +64,23 @@ function table(rows: Array<Record<string, string>>): string {
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
   const line = (r: Record<string, string>) => cols.map((c, i) => r[c].padEnd(width[i])).join("  ").trimEnd();
   return [line(Object.fromEntries(cols.map((c) => [c, c.toUpperCase()]))), ...rows.map(line)].join("\n");
+}
+
+/** The person at the terminal: under sudo, who ran sudo rather than root. */
+function cliActor(): string {
+  return process.env.SUDO_USER || os.userInfo().username;
+}
+
+/**
+ * Writes a done change to the audit log. The change has happened by now, so a lost row is
+ * reported on stderr but does not turn the command into a failure (a retry would repeat it).
+ */
+async function audited(verb: string, target: string | null, detail: string | null = null): Promise<void> {
+  try {
+    await recordAudit({ actor: cliActor(), actorKind: "cli", action: `cli ${verb}`, target, detail, status: 0, ip: null });
+  } catch (err) {
+    console.error(`warning: could not write the audit entry for "${verb}":`, err instanceof Error ? err.message : err);
+  }
 }
 
 const when = (d: Date | null) => (d ? d.toISOString().replace(/\.\d+Z$/, "Z") : "-");
@@ -89,6 +114,7 @@ async function run(argv: string[]): Promise<void> {
       if (!flags.role) throw new UsageError("user add needs --role admin|operator|viewer");
       const { password, generated } = await passwordFrom(flags);
       const user = await createUser({ username, password, role: flags.role });
+      await audited(command, user.username, `role ${user.role}${generated ? ", generated password" : ""}`);
       console.log(`created user ${user.username} (${user.role})`);
       if (generated) console.log(`password (shown once): ${password}`);
       return;
@@ -102,13 +128,30 @@ async function run(argv: string[]): Promise<void> {
       const username = positional(positionals, 2, "NAME");
       const { password, generated } = await passwordFrom(flags);
       const user = await setPassword(username, password);
+      await audited(command, user.username, generated ? "generated password" : "password set");
       console.log(`password changed for ${user.username}; their sessions were signed out`);
       if (generated) console.log(`password (shown once): ${password}`);
+      return;
+    }
+    case "user role": {
+      const username = positional(positionals, 2, "NAME");
+      if (!flags.role) throw new UsageError("user role needs --role admin|operator|viewer");
+      const user = await setUserRole(username, flags.role);
+      await audited(command, user.username, `role ${user.role}`);
+      console.log(`${user.username} is now ${user.role}`);
+      return;
+    }
+    case "user disable":
+    case "user enable": {
+      const user = await setUserDisabled(positional(positionals, 2, "NAME"), verb === "disable");
+      await audited(command, user.username, user.disabled ? "disabled" : "enabled");
+      console.log(`${user.username} is ${user.disabled ? "disabled; their sessions were signed out" : "enabled"}`);
       return;
     }
     case "token create": {
       if (!flags.role) throw new UsageError("token create needs --role admin|operator|viewer");
       const token = await createApiToken({ role: flags.role, name: flags.name });
+      await audited(command, token.id, `${token.name} (${token.role})`);
       console.error("Store this token now; it is not shown again.");
       console.log(`created token ${token.id} "${token.name}" (${token.role})`);
       console.log(token.token);
@@ -123,11 +166,13 @@ async function run(argv: string[]): Promise<void> {
     }
     case "token revoke": {
       const token = await revokeApiToken(positional(positionals, 2, "ID"));
+      await audited(command, token.id, token.name);
       console.log(`revoked token ${token.id} "${token.name}"`);
       return;
     }
     case "admin ensure": {
       const result = await ensureAdmin();
+      if (result.action !== "unchanged") await audited(command, "admin", `${result.action}${"generatedPassword" in result && result.generatedPassword ? ", generated password" : ""}`);
       if (result.action === "unchanged") console.log("an admin already exists; nothing to do");
       else console.log(`${result.action} user admin`);
       if (result.action === "created" && result.generatedPassword) console.log(`password (shown once): ${result.generatedPassword}`);
