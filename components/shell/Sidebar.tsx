@@ -9,6 +9,8 @@ const screens = [
   { href: "/logs", label: "Logs" },
   { href: "/history", label: "History" },
 ];
+// Shown to admins only; the page and the admin API check the role themselves.
+const adminScreens = [{ href: "/settings", label: "Settings" }];
 
 export function Sidebar({ user }: { user: { name: string; role: string } }) {
   const path = usePathname();
@@ -25,7 +27,7 @@ export function Sidebar({ user }: { user: { name: string; role: string } }) {
         <p className="text-[11px] text-zinc-500">operator console</p>
       </div>
       <ul className="flex flex-col gap-0.5">
-        {screens.map((s) => (
+        {[...screens, ...(user.role === "admin" ? adminScreens : [])].map((s) => (
           <li key={s.href}>
             <Link
               href={s.href}
