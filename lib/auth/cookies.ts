@@ -28,7 +28,13 @@ export function readCookie(cookieHeader: string | null, name: string): string | 
   return null;
 }
 
-/** Whether the browser reached us over https (directly or through a proxy that says so). */
+/**
+ * Whether the browser reached us over https (directly or through a proxy that says so).
+ * X-Forwarded-Proto can be believed here because scripts/server.mjs removes it from every
+ * request whose peer is not in FLEET_TRUSTED_PROXIES, and Next then sets it from the socket.
+ * Without that server (next start/dev) a client could send it, but only to get or lose the
+ * Secure flag on its own cookie.
+ */
 export function isHttpsRequest(req: Request): boolean {
   const forwarded = req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
   if (forwarded) return forwarded === "https";

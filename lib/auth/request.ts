@@ -1,4 +1,6 @@
 import "server-only";
+import { timingSafeEqual } from "node:crypto";
+import { isIP } from "node:net";
 import { verifyApiToken } from "./api-tokens";
 import { readCookie, SESSION_COOKIE } from "./cookies";
 import type { Role } from "./roles";
@@ -37,13 +39,27 @@ export function sessionTokenOf(req: Request): string | null {
   return readCookie(req.headers.get("cookie"), SESSION_COOKIE);
 }
 
+// Written by scripts/server.mjs on every request as "<secret> <address>", after it removed
+// any copy the client sent. The secret is made at each boot and lives only in this process's
+// environment, so a request that did not pass through that server (next start, next dev, a
+// header typed by a client) carries no address we believe.
+const CLIENT_HEADER = "x-fleet-client";
+const MAX_ADDRESS_LENGTH = 64;
+
 /**
- * The client address for login throttling. Taken from the proxy headers (Next route handlers
- * do not see the socket); behind no proxy these are client-supplied, so the per-username
- * limit is the one that always holds.
+ * The client's address as the server decided it (the socket peer, or the address a trusted
+ * proxy reported: FLEET_TRUSTED_PROXIES), for throttling and the audit log. Null when the
+ * request did not come through scripts/server.mjs.
  */
 export function clientIp(req: Request): string | null {
-  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const ip = forwarded || req.headers.get("x-real-ip")?.trim();
-  return ip ? ip.slice(0, 64) : null;
+  const secret = process.env.FLEET_INTERNAL_SECRET;
+  const value = req.headers.get(CLIENT_HEADER);
+  if (!secret || !value) return null;
+  const space = value.indexOf(" ");
+  if (space < 0) return null;
+  const presented = Buffer.from(value.slice(0, space));
+  const expected = Buffer.from(secret);
+  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return null;
+  const address = value.slice(space + 1);
+  return address && address.length <= MAX_ADDRESS_LENGTH && isIP(address) ? address : null;
 }
