@@ -1,36 +1,51 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Node, type Scalar } from "yaml";
-import type { ContainerSpec, Plan, Step } from "./plan-schema";
+import type { ContainerSpec, DeploymentSnapshot, Plan, Step } from "./plan-schema";
+import { isHarmlessValue, isSecretKey } from "./secret-keys";
+import { MASK, replaceInArgs, replaceInEnv, replaceInLabels, replaceInText, type Replacer } from "./secret-patterns";
 
 /**
- * Masks secrets in config text before it is stored or shown (operation history, diffs).
- * Only the secret values change; every other byte of the file stays as it was.
+ * The one masking policy for everything a deployment's data carries out of the server: the API
+ * (plans, operations, history, topology), the operation streams and the dashboard's own log.
+ * Secrets are found by name (secret-keys.ts) and by shape (secret-patterns.ts); only the secret
+ * part becomes «masked», so hosts, ports, paths and every other byte stay readable.
+ * Pure and browser-safe. Log lines of Synapse processes are not masked: viewers read them by design.
  */
 
-export const MASK = "«masked»";
+export { MASK };
+export { isSecretKey };
 
-const exactSecretKeys = new Set([
-  "password",
-  "registration_shared_secret",
-  "macaroon_secret_key",
-  "form_secret",
-  "worker_replication_secret",
-  "turn_shared_secret",
-  "client_secret",
-  "signing_key",
-  "old_signing_keys",
-  "smtp_pass",
-  "secret",
-]);
+const masked: Replacer = () => MASK;
 
-/** True for a config key whose value is a secret (any depth). */
-export function isSecretKey(key: string): boolean {
-  const k = key.toLowerCase();
-  if (exactSecretKeys.has(k)) return true;
-  if (k.endsWith("_path") || k.endsWith("_file")) return false; // a path to a secret is not the secret
-  return /(_secret|_token|_password|_secret_key|_private_key|_api_key)$/.test(k);
+/** Credential shapes in free text (URLs with passwords, bearer tokens, PEM keys, `password=…`): for messages and errors. */
+export function maskValue(text: string): string {
+  return replaceInText(text, masked);
 }
 
-const secretEnvName = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY)/i;
+/** Environment variables: secret names («masked» whole), credential shapes in the others. */
+export function maskEnv(env: Record<string, string>): Record<string, string> {
+  return replaceInEnv(env, masked);
+}
+
+/** A command line: `--password x`, `--password=x`, URLs with credentials and other shapes. */
+export function maskArgs(argv: readonly string[]): string[] {
+  return replaceInArgs(argv, masked);
+}
+
+/** Container labels: Traefik basic-auth hashes, secret-named labels, credential shapes. */
+export function maskLabels(labels: Record<string, string>): Record<string, string> {
+  return replaceInLabels(labels, masked);
+}
+
+/** A container spec (or snapshot container) with its env, command, entrypoint and labels masked. */
+export function maskSpec<T extends ContainerSpec>(spec: T): T {
+  return {
+    ...spec,
+    env: maskEnv(spec.env),
+    cmd: maskArgs(spec.cmd),
+    entrypoint: spec.entrypoint ? maskArgs(spec.entrypoint) : null,
+    labels: maskLabels(spec.labels),
+  };
+}
 
 function maskedToken(scalar: Scalar): string {
   if (scalar.type === "QUOTE_DOUBLE") return `"${MASK}"`;
@@ -41,7 +56,8 @@ function maskedToken(scalar: Scalar): string {
 /** Source ranges of every scalar leaf under a node, with the text that replaces each. */
 function leafRanges(node: unknown, out: Array<[number, number, string]>): void {
   if (isScalar(node)) {
-    if (node.range && node.value !== null && node.value !== "") {
+    // A boolean or null says nothing secret (`registration_requires_token: true`).
+    if (node.range && node.value !== null && node.value !== "" && typeof node.value !== "boolean") {
       // A block scalar's range runs to the start of the next line: keep its line break.
       const end = node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED" ? node.range[1] - 1 : node.range[1];
       out.push([node.range[0], Math.max(node.range[0], end), maskedToken(node)]);
@@ -54,14 +70,17 @@ function leafRanges(node: unknown, out: Array<[number, number, string]>): void {
 /** Line-based fallback for text that is not valid YAML: `key: value` lines with a secret key. */
 function maskLines(text: string): string {
   return text.replace(/^(\s*-?\s*["']?)([A-Za-z0-9_]+)(["']?\s*:[ \t]+)([^\n#]*?)([ \t]*(#[^\n]*)?)$/gm, (all, pre, key, sep, value, tail) =>
-    isSecretKey(key) && value.trim() !== "" ? `${pre}${key}${sep}${MASK}${tail}` : all,
+    isSecretKey(key) && !isHarmlessValue(value) ? `${pre}${key}${sep}${MASK}${tail}` : all,
   );
 }
 
-/** Replaces the values of secret keys (passwords, shared secrets, tokens, signing keys) with «masked». */
+/**
+ * Masks a YAML (or JSON) config text: every value under a secret key at any depth, then
+ * credential shapes anywhere, comments included. Every other byte of the file stays as it was.
+ */
 export function maskSecrets(yamlText: string): string {
   const doc = parseDocument(yamlText, { uniqueKeys: false });
-  if (doc.errors.length > 0) return maskLines(yamlText);
+  if (doc.errors.length > 0) return maskValue(maskLines(yamlText));
   const ranges: Array<[number, number, string]> = [];
   visit(doc, {
     Pair(_, pair) {
@@ -74,25 +93,74 @@ export function maskSecrets(yamlText: string): string {
   });
   let out = yamlText;
   for (const [start, end, token] of ranges.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + token + out.slice(end);
-  return out;
+  return maskValue(out);
 }
 
-function maskFile(path: string, text: string | null): string | null {
-  if (text === null) return null;
-  if (/\.(key|pem)$/.test(path)) return MASK;
+/** A config-dir file's text: key files are secret whole, the rest is masked as config. */
+export function maskFileText(path: string, text: string): string {
+  if (/\.(key|pem|p12|pfx|jwk)$/i.test(path)) return text.trim() === "" ? text : MASK;
   return maskSecrets(text);
 }
 
-function maskSpec(spec: ContainerSpec): ContainerSpec {
-  const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, secretEnvName.test(k) ? MASK : v]));
-  return { ...spec, env };
+function maskFile(path: string, text: string | null): string | null {
+  return text === null ? null : maskFileText(path, text);
 }
 
-/** A copy of the plan with secrets masked in every file change and in container environments. */
+function maskStep(step: Step): Step {
+  if (step.kind === "create_container") return { ...step, spec: maskSpec(step.spec), reason: maskValue(step.reason) };
+  return { ...step, reason: maskValue(step.reason) };
+}
+
+/** A copy of the plan with secrets masked in file changes, container specs, reasons and warnings. */
 export function maskPlan(plan: Plan): Plan {
   return {
     ...plan,
+    summary: maskValue(plan.summary),
     files: plan.files.map((f) => ({ path: f.path, before: maskFile(f.path, f.before), after: maskFile(f.path, f.after) })),
-    steps: plan.steps.map((s): Step => (s.kind === "create_container" ? { ...s, spec: maskSpec(s.spec) } : s)),
+    steps: plan.steps.map(maskStep),
+    restarts: plan.restarts.map((r) => ({ ...r, reason: maskValue(r.reason) })),
+    warnings: plan.warnings.map(maskValue),
   };
+}
+
+/** A copy of a snapshot with its files and every container spec masked. */
+export function maskSnapshot(snapshot: DeploymentSnapshot): DeploymentSnapshot {
+  return {
+    ...snapshot,
+    files: Object.fromEntries(Object.entries(snapshot.files).map(([path, text]) => [path, maskFileText(path, text)])),
+    processes: snapshot.processes.map((p) => ({ ...p, container: p.container ? maskSpec(p.container) : null })),
+  };
+}
+
+/** Records only: a Date or a Buffer is left whole (neither is walked into key by key). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function maskUnderSecretKey(value: unknown): unknown {
+  if (typeof value === "string") return isHarmlessValue(value) ? value : MASK;
+  if (typeof value === "number" || typeof value === "bigint") return MASK;
+  if (Array.isArray(value)) return value.map(maskUnderSecretKey);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskUnderSecretKey(v)]));
+  return value; // booleans and null say nothing secret
+}
+
+/**
+ * Any JSON-ish value: under a secret key every string or number leaf becomes «masked» (so a
+ * number's type changes), other strings lose credential shapes, and arrays of strings are read as
+ * command lines (`["--password", "x"]`).
+ */
+export function maskDeep<T>(value: T): T {
+  return maskAny(value) as T;
+}
+
+function maskAny(value: unknown): unknown {
+  if (typeof value === "string") return maskValue(value);
+  if (Array.isArray(value)) return value.every((v) => typeof v === "string") ? maskArgs(value) : value.map(maskAny);
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretKey(k) ? maskUnderSecretKey(v) : maskAny(v)]));
+  }
+  return value;
 }
