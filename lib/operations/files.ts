@@ -1,7 +1,11 @@
 import "server-only";
 import fs from "node:fs/promises";
-import path from "node:path";
+import { readConfigFile, resolveInside } from "@/lib/fs/safe";
+import { checkWriteTarget, createDirs, removeTarget, writeAtomically, type Ownership } from "@/lib/fs/safe-write";
 import type { FileChange } from "@/lib/synapse/plan-schema";
+
+export { resolveInside };
+export { TEMP_SUFFIX } from "@/lib/fs/safe-write";
 
 /** What a file was before the executor touched it: its bytes (null: it did not exist) and ownership. */
 export interface FileBackup {
@@ -10,100 +14,64 @@ export interface FileBackup {
   owner: Ownership;
 }
 
-interface Ownership {
-  uid: number;
-  gid: number;
-  mode: number;
-}
-
-export const TEMP_SUFFIX = ".fleet-tmp";
-
-/** An absolute path inside the config dir for a plan's relative path; anything escaping it is refused. */
-export function resolveInside(dir: string, rel: string): string {
-  const abs = path.resolve(dir, rel);
-  if (path.isAbsolute(rel) || !abs.startsWith(path.resolve(dir) + path.sep)) throw new Error(`${rel} is outside the config directory`);
-  return abs;
-}
-
-async function readOrNull(file: string): Promise<Buffer | null> {
-  try {
-    return await fs.readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
-  }
-}
-
-async function ownershipOf(file: string): Promise<Ownership | null> {
-  try {
-    const st = await fs.stat(file);
-    return { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
-  }
+/** A file's bytes and owner, read without following a link; null when it does not exist. */
+async function readWithOwner(dir: string, rel: string): Promise<{ data: Buffer; owner: Ownership } | null> {
+  const read = await readConfigFile(dir, rel);
+  if (!read) return null;
+  // Only permission bits carry over: setuid/setgid/sticky on a planted file must never be copied.
+  return { data: read.data, owner: { uid: read.stats.uid, gid: read.stats.gid, mode: read.stats.mode & 0o777 } };
 }
 
 /**
- * Writes a file the CapRover way: a temp file beside it with the owner and mode it must end
- * with, flushed, then renamed over the old one, so Synapse never reads half a file.
+ * Checks every file of a plan before the first one is written: each target is reachable without a
+ * link and is a regular file or absent, and its current version can be read the same way. A
+ * refusal names every offending file, and nothing has been touched. Answers the current bytes.
  */
-export async function writeAtomically(file: string, data: Buffer | string, owner: Ownership): Promise<void> {
-  const tmp = file + TEMP_SUFFIX;
-  const fh = await fs.open(tmp, "w", owner.mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+async function checkAll(dir: string, changes: FileChange[]): Promise<Map<string, Buffer | null>> {
+  const current = new Map<string, Buffer | null>();
+  const refused: string[] = [];
+  for (const c of changes) {
+    try {
+      await checkWriteTarget(dir, c.path);
+      current.set(c.path, (await readWithOwner(dir, c.path))?.data ?? null);
+    } catch (err) {
+      refused.push((err as Error).message);
+    }
   }
-  try {
-    await fs.chmod(tmp, owner.mode); // open() is subject to the umask
-    const me = process.getuid?.();
-    if (me === 0 || owner.uid !== me) await fs.chown(tmp, owner.uid, owner.gid);
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
+  if (refused.length) throw new Error(`nothing was written: ${refused.join("; ")}`);
+  return current;
 }
 
-/** Refuses to apply when any file is not what the plan was computed from. */
+/** Refuses to apply when any file is not safe to write or is not what the plan was computed from. */
 export async function verifyBefore(dir: string, changes: FileChange[]): Promise<void> {
-  const stale: string[] = [];
-  for (const c of changes) {
-    const now = await readOrNull(resolveInside(dir, c.path));
-    const matches = c.before === null ? now === null : now !== null && now.toString("utf8") === c.before;
-    if (!matches) stale.push(c.path);
-  }
-  if (stale.length) throw new Error(`${stale.join(", ")} changed on disk since the plan was made; plan again`);
+  const current = await checkAll(dir, changes);
+  const stale = changes.filter((c) => {
+    const now = current.get(c.path) ?? null;
+    return c.before === null ? now !== null : now === null || now.toString("utf8") !== c.before;
+  });
+  if (stale.length) throw new Error(`${stale.map((c) => c.path).join(", ")} changed on disk since the plan was made; plan again`);
 }
 
 /**
- * Applies a plan's file changes, one atomic swap per file. Every file touched is pushed to
- * `backups` before it changes, so a failure halfway can still be undone.
+ * Applies a plan's file changes, one atomic swap per file, after checking all of them. Every file
+ * touched is pushed to `backups` before it changes, so a failure halfway can still be undone.
  */
 export async function applyFileChanges(dir: string, changes: FileChange[], backups: FileBackup[]): Promise<{ createdDirs: string[] }> {
-  const template = await ownershipOf(path.join(dir, "homeserver.yaml"));
+  const template = (await readWithOwner(dir, "homeserver.yaml"))?.owner;
   if (!template) throw new Error("homeserver.yaml is missing from the config directory");
+  await checkAll(dir, changes);
   const createdDirs: string[] = [];
   for (const c of changes) {
-    const file = resolveInside(dir, c.path);
-    const previous = await readOrNull(file);
-    const owner = (await ownershipOf(file)) ?? template;
-    backups.push({ path: c.path, previous, owner });
+    // Checked again right before the write: the directory is shared with Synapse, which may have moved things since.
+    const target = await checkWriteTarget(dir, c.path);
+    const current = await readWithOwner(dir, c.path);
+    backups.push({ path: c.path, previous: current?.data ?? null, owner: current?.owner ?? template });
     if (c.after === null) {
-      await fs.rm(file, { force: true });
+      await removeTarget(target);
       continue;
     }
-    const parent = path.dirname(file);
-    if (!(await ownershipOf(parent))) {
-      await fs.mkdir(parent, { recursive: true, mode: 0o755 });
-      createdDirs.push(parent);
-      const me = process.getuid?.();
-      if (me === 0 || template.uid !== me) await fs.chown(parent, template.uid, template.gid);
-    }
-    await writeAtomically(file, c.after, owner);
+    await createDirs(target, template, createdDirs);
+    await writeAtomically(dir, target, c.after, current?.owner ?? template);
   }
   return { createdDirs };
 }
@@ -111,15 +79,20 @@ export async function applyFileChanges(dir: string, changes: FileChange[], backu
 /** Puts every backed-up file back byte for byte (deleting the ones that did not exist), last change first. */
 export async function restoreFiles(dir: string, backups: FileBackup[], createdDirs: string[]): Promise<void> {
   const problems: string[] = [];
+  const recreated: string[] = []; // a directory removed meanwhile comes back with the file it holds
   for (const b of [...backups].reverse()) {
-    const file = resolveInside(dir, b.path);
     try {
-      if (b.previous === null) await fs.rm(file, { force: true });
-      else await writeAtomically(file, b.previous, b.owner);
+      if (b.previous === null) await removeTarget(await checkWriteTarget(dir, b.path, { linkMayBeRemoved: true }));
+      else {
+        const target = await checkWriteTarget(dir, b.path);
+        await createDirs(target, b.owner, recreated);
+        await writeAtomically(dir, target, b.previous, b.owner);
+      }
     } catch (err) {
       problems.push(`${b.path}: ${(err as Error).message}`);
     }
   }
-  for (const d of [...createdDirs].reverse()) await fs.rmdir(d).catch(() => undefined); // only if empty again
+  // Only if empty again; rmdir never follows a link.
+  for (const d of [...createdDirs].reverse()) await fs.rmdir(d).catch(() => undefined);
   if (problems.length) throw new Error(`could not put back ${problems.join("; ")}`);
 }

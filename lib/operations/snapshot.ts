@@ -2,29 +2,42 @@ import "server-only";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { ContainerRunner, type ProcessRunner } from "@/lib/docker/containers";
+import { UnsafeConfigPathError, kindOf, readConfigFile } from "@/lib/fs/safe";
 import { FLEET_MANAGED_LABEL } from "@/lib/synapse/container-spec";
 import type { DeploymentSnapshot } from "@/lib/synapse/plan-schema";
 import { configDir } from "@/lib/topology/config-files";
 import { discoverDrafts } from "@/lib/topology/discover";
 
-/** The config files a snapshot keeps, relative to the config dir. */
+/**
+ * The config files a snapshot keeps, relative to the config dir, read without following a link:
+ * a link or a non-regular file where a config file belongs is an error naming it, never skipped.
+ */
 export async function snapshotFiles(dir: string): Promise<Record<string, string>> {
+  const text = async (rel: string) => (await readConfigFile(dir, rel))?.data.toString("utf8") ?? null;
   const files: Record<string, string> = {};
-  files["homeserver.yaml"] = await fs.readFile(path.join(dir, "homeserver.yaml"), "utf8");
-  const workers = await fs.readdir(path.join(dir, "workers")).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return [] as string[];
+  const hs = await text("homeserver.yaml");
+  if (hs === null) throw new Error("homeserver.yaml is missing from the config directory");
+  files["homeserver.yaml"] = hs;
+  for (const name of await workerFileNames(dir)) {
+    const rel = `workers/${name}`;
+    const content = await text(rel);
+    if (content !== null) files[rel] = content; // deleted since the listing: not part of the deployment now
+  }
+  const targets = await text("prometheus/synapse-targets.json");
+  if (targets !== null) files["prometheus/synapse-targets.json"] = targets;
+  return files;
+}
+
+/** The names of workers/*.yaml; the workers directory itself must not be a link. */
+async function workerFileNames(dir: string): Promise<string[]> {
+  const workers = path.join(dir, "workers");
+  const st = await fs.lstat(workers).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return null;
     throw err;
   });
-  for (const name of workers.filter((n) => /\.ya?ml$/.test(n)).sort()) {
-    files[`workers/${name}`] = await fs.readFile(path.join(dir, "workers", name), "utf8");
-  }
-  const targets = "prometheus/synapse-targets.json";
-  try {
-    files[targets] = await fs.readFile(path.join(dir, targets), "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-  }
-  return files;
+  if (!st) return [];
+  if (!st.isDirectory()) throw new UnsafeConfigPathError("workers", `is ${kindOf(st)}, not a directory`);
+  return (await fs.readdir(workers)).filter((n) => /\.ya?ml$/.test(n)).sort();
 }
 
 /** The deployment now: config files, every Synapse process with the spec to re-create it, used host ports. */
