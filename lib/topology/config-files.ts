@@ -1,6 +1,7 @@
 import "server-only";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { openConfigFile } from "@/lib/fs/safe";
 import { parseHomeserverConfig, parseWorkerConfig, type HomeserverConfig, type WorkerConfig } from "@/lib/synapse/config";
 
 /** The Synapse config directory the dashboard manages (homeserver.yaml, workers/*.yaml). */
@@ -16,25 +17,38 @@ interface Cached<T> {
 const parsed = new Map<string, Cached<unknown>>();
 
 /**
- * Reads and parses a config file once per version of it: a stat (mtime, size, inode) decides
- * whether the parse from last time still holds. Discovery reads every worker file per request.
+ * Reads and parses a config file once per version of it: the stat (mtime, size, inode) of the
+ * descriptor decides whether the parse from last time still holds. Discovery reads every worker
+ * file per request, so the file is opened once and only read when it changed. The open never
+ * follows a link at the last component and the file's real path must lie inside `dir`.
  */
-async function readParsed<T>(file: string, parse: (text: string) => T): Promise<T> {
-  const st = await fs.stat(file);
-  const key = `${st.mtimeMs}:${st.size}:${st.ino}`;
-  const hit = parsed.get(file);
-  if (hit && hit.key === key) return hit.value as T;
-  const value = parse(await fs.readFile(file, "utf8"));
-  parsed.set(file, { key, value });
-  return value;
+async function readParsed<T>(dir: string, file: string, display: string, parse: (text: string) => T): Promise<T> {
+  const opened = await openConfigFile(dir, file, display);
+  if (!opened) throw Object.assign(new Error(`${display} does not exist`), { code: "ENOENT" });
+  try {
+    const { stats } = opened;
+    const key = `${stats.mtimeMs}:${stats.size}:${stats.ino}:${opened.realPath}`;
+    const hit = parsed.get(file);
+    if (hit && hit.key === key) return hit.value as T;
+    const value = parse(await opened.handle.readFile("utf8"));
+    parsed.set(file, { key, value });
+    return value;
+  } finally {
+    await opened.handle.close();
+  }
 }
 
 export async function readHomeserver(dir: string): Promise<HomeserverConfig> {
-  return readParsed(path.join(dir, "homeserver.yaml"), (text) => parseHomeserverConfig(text, "homeserver.yaml"));
+  return readParsed(dir, path.join(dir, "homeserver.yaml"), "homeserver.yaml", (text) => parseHomeserverConfig(text, "homeserver.yaml"));
 }
 
-export async function readWorkerFile(hostPath: string, display: string): Promise<WorkerConfig> {
-  return readParsed(hostPath, (text) => parseWorkerConfig(text, display));
+/**
+ * A worker file, reached through the container's bind mounts or the config dir (`hostPathOf`):
+ * wherever the path leads, the file itself must lie inside the config dir.
+ */
+export async function readWorkerFile(hostPath: string, display: string, dir: string | null = configDir()): Promise<WorkerConfig> {
+  if (!dir) throw new Error("SYNAPSE_CONFIG_DIR is not set: worker files are read only from inside the config directory");
+  return readParsed(dir, hostPath, display, (text) => parseWorkerConfig(text, display));
 }
 
 export async function exists(p: string): Promise<boolean> {
