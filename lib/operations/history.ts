@@ -1,13 +1,14 @@
 import "server-only";
 import { getDb, type OperationRow, type OperationStepRow } from "@/lib/db";
 import type { DeploymentSnapshot, Intent, Operation, OperationStatus, Plan } from "@/lib/synapse/plan-schema";
+import { maskPlan, maskValue } from "@/lib/synapse/secrets";
 import type { StepRecord } from "./executor";
 
 /**
  * The operation history in the database. Every change is written as it happens, so a crash
- * loses nothing already recorded. Snapshots and plans are stored unmasked and never leave
- * this module except through `toOperation` (plan only, masked by the caller) and the
- * restore lookups.
+ * loses nothing already recorded. Snapshots and plans are stored unmasked (a restore needs the
+ * real values) and never leave this module except through `toOperation`, which masks everything
+ * it returns, and the restore lookups, which hand snapshots to the planner only.
  */
 
 export const INTERRUPTED_MESSAGE =
@@ -18,23 +19,29 @@ type RowWithSteps = OperationRow & { steps: OperationStepRow[] };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** The API shape of a stored operation; `mask` hides secrets in the plan's files. */
-export function toOperation(row: RowWithSteps, mask: (plan: Plan) => Plan): Operation {
+const maskNullable = (text: string | null) => (text === null ? null : maskValue(text));
+
+/**
+ * The API shape of a stored operation, masked: the plan by `mask` (maskPlan unless a caller
+ * knows better), and the error, the failing process's last log lines and every step's reason
+ * and message by value shape — an engine or Synapse error can quote a URL with its password.
+ */
+export function toOperation(row: RowWithSteps, mask: (plan: Plan) => Plan = maskPlan): Operation {
   return {
     id: row.id,
     intent: JSON.parse(row.intent) as Intent,
     actor: row.actor,
     status: row.status as OperationStatus,
-    summary: row.summary,
+    summary: maskValue(row.summary),
     plan: mask(JSON.parse(row.plan) as Plan),
     steps: [...row.steps]
       .sort((a, b) => a.index - b.index)
       .map((s) => ({
-        index: s.index, kind: s.kind, target: s.target, reason: s.reason, status: s.status as StepRecord["status"],
-        startedAt: iso(s.startedAt), finishedAt: iso(s.finishedAt), message: s.message,
+        index: s.index, kind: s.kind, target: s.target, reason: maskValue(s.reason), status: s.status as StepRecord["status"],
+        startedAt: iso(s.startedAt), finishedAt: iso(s.finishedAt), message: maskNullable(s.message),
       })),
-    error: row.error,
-    failureLogs: row.failureLogs ? (JSON.parse(row.failureLogs) as string[]) : null,
+    error: maskNullable(row.error),
+    failureLogs: row.failureLogs ? (JSON.parse(row.failureLogs) as string[]).map(maskValue) : null,
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),

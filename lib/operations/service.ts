@@ -4,6 +4,7 @@ import type { DeploymentSnapshot, Intent, Operation, Plan } from "@/lib/synapse/
 import { PlanError } from "@/lib/synapse/plan-schema";
 import { maskPlan } from "@/lib/synapse/secrets";
 import { configDir } from "@/lib/topology/config-files";
+import { logSafely } from "@/lib/log";
 import { OperationConflictError } from "./errors";
 import { executePlan, initialRecords, type StepRecord } from "./executor";
 import { liveHealthChecker, type HealthChecker } from "./health";
@@ -95,7 +96,7 @@ function emit(id: string): Promise<void> {
     if (!subs || subs.size === 0) return;
     const op = await readOperation(id);
     if (op) for (const fn of [...subs]) fn(op);
-  }).catch((err: unknown) => console.error(`[operations] notifying subscribers of ${id} failed:`, err));
+  }).catch((err: unknown) => logSafely(`[operations] notifying subscribers of ${id} failed:`, err));
   reg.emitting.set(id, next);
   void next.then(() => {
     if (reg.emitting.get(id) === next) reg.emitting.delete(id);
@@ -160,7 +161,7 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
       await history.saveStep(id, step);
     } catch (err) {
       // The operation goes on: stopping halfway because a progress line was not written would be worse.
-      console.error(`[operations] recording step ${step.index} of ${id} failed:`, err);
+      logSafely(`[operations] recording step ${step.index} of ${id} failed:`, err);
     }
     void emit(id);
   };
@@ -176,9 +177,9 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
   try {
     outcome.snapshotAfter = await captureSnapshot(deps.runner);
   } catch (err) {
-    console.error(`[operations] the snapshot after ${id} could not be taken:`, err);
+    logSafely(`[operations] the snapshot after ${id} could not be taken:`, err);
   }
   await history.recordFinished(id, outcome);
-  await history.pruneHistory(historyLimit()).catch((err: unknown) => console.error("[operations] pruning history failed:", err));
+  await history.pruneHistory(historyLimit()).catch((err: unknown) => logSafely("[operations] pruning history failed:", err));
   await emit(id);
 }

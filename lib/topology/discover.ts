@@ -6,6 +6,7 @@ import { DockerUnavailableError } from "@/lib/docker/client";
 import { parseSynapseCommand } from "@/lib/synapse/command";
 import { healthListener, metricsListener, type HomeserverConfig, type WorkerConfig } from "@/lib/synapse/config";
 import { deriveRole } from "@/lib/synapse/derive";
+import { maskValue } from "@/lib/synapse/secrets";
 import { roleGroups, workerTypes } from "@/lib/synapse/types";
 import { configDir, hostPathOf, readHomeserver, readWorkerFile } from "./config-files";
 import { probeHealth, type ProbeTarget } from "./health";
@@ -149,7 +150,8 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
   let units: RuntimeUnit[] = [];
   let dockerState: Topology["docker"] = { reachable: true, version: null, error: null };
   if (unitsResult.status === "fulfilled") units = unitsResult.value;
-  else if (unitsResult.reason instanceof DockerUnavailableError) dockerState = { reachable: false, version: null, error: unitsResult.reason.message };
+  // DOCKER_HOST may carry credentials (tcp://user:pass@host), and the engine's errors quote it.
+  else if (unitsResult.reason instanceof DockerUnavailableError) dockerState = { reachable: false, version: null, error: maskValue(unitsResult.reason.message) };
   else throw unitsResult.reason;
 
   // Each container goes through inspect → worker file → (optionally) its first probe on its own,
@@ -187,7 +189,8 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
     const health = u.state !== "running" ? "stopped" : u.dockerHealth === "unhealthy" ? "unhealthy" : u.dockerHealth === "starting" ? "starting" : "healthy";
     return [{ kind, name: u.labels["com.docker.compose.service"] ?? u.name, state: u.state, health, image: u.image, containerId: u.id, unit: u } as const];
   });
-  return { dir, hs, drafts: found, services, units, docker: dockerState, warnings };
+  // Warnings quote parser and engine errors, and a YAML error quotes the offending line of the file.
+  return { dir, hs, drafts: found, services, units, docker: dockerState, warnings: warnings.map(maskValue) };
 }
 
 let engineCache: { at: number; value: { version: string } | null } | null = null;
@@ -219,7 +222,8 @@ export async function discoverTopology(): Promise<Topology> {
     docker: { ...d.docker, version: engine?.version ?? null },
     processes,
     services: d.services.map(({ unit: _unit, ...s }) => s),
-    routes: routesFromLabels(d.drafts),
+    // A Traefik rule may match on a header value (Headers(`Authorization`, `Bearer …`)).
+    routes: routesFromLabels(d.drafts).map((r) => ({ ...r, rule: maskValue(r.rule) })),
     warnings: d.warnings,
     generatedAt: new Date().toISOString(),
   };
