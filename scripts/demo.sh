@@ -10,6 +10,9 @@ ensure_build
 
 export FLEET_DATA_DIR="${FLEET_DATA_DIR:-$ROOT/data}"
 export PORT="${PORT:-3000}"
+# Loopback only unless asked: the dashboard holds the Docker socket. To open it, put TLS in
+# front (docs/SECURITY.md) and set FLEET_LISTEN=0.0.0.0 (and FLEET_TRUSTED_PROXIES to the proxy).
+export FLEET_LISTEN="${FLEET_LISTEN:-127.0.0.1}"
 say "Preparing the database and the admin user"
 npm run --silent fleet -- admin ensure
 
@@ -20,10 +23,12 @@ else
 fi
 cat <<INFO
 
-  Synapse Fleet is starting on http://localhost:$PORT
+  Synapse Fleet is starting on port $PORT, listening on $FLEET_LISTEN (the server prints its URLs below)
   Sign in as "admin" with $how.
   The lab's Synapse: http://localhost:8008 (main), :8009 (generic worker), :8010 (media worker); Prometheus: http://localhost:9090
   Stop with Ctrl-C; tear the lab down with: npm run lab -- down
 
 INFO
-exec node node_modules/next/dist/bin/next start -p "$PORT"
+# scripts/server.mjs, not `next start`: it drops X-Forwarded-* from untrusted peers and tells
+# the app the real client address (login throttling, audit). exec: one PID for Ctrl-C.
+exec node scripts/server.mjs

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The dashboard as the browser tests see it: a fresh database, a known admin, `next start`.
+# The dashboard as the browser tests see it: a fresh database, a known admin, scripts/server.mjs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${1:-3100}"
 : "${FLEET_DATA_DIR:?}" "${FLEET_ADMIN_PASSWORD:?}" "${SYNAPSE_CONFIG_DIR:?run through npm test, which starts the lab}"
 rm -rf "$FLEET_DATA_DIR"
 npx tsx --conditions=react-server scripts/fleet.ts admin ensure >/dev/null
-exec node node_modules/next/dist/bin/next start -p "$port"
+# Playwright calls http://localhost:PORT; "localhost" binds every loopback address it resolves
+# to (127.0.0.1 and/or ::1), whichever one the test runner's lookup picks first.
+export PORT="$port" FLEET_LISTEN=localhost
+unset FLEET_TRUSTED_PROXIES
+exec node scripts/server.mjs
