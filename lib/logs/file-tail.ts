@@ -1,6 +1,9 @@
 import "server-only";
 import fs from "node:fs/promises";
+import path from "node:path";
 import type { ContainerLogStream, RawLogLine } from "@/lib/docker/logs";
+import { openConfigFile, type OpenedConfigFile } from "@/lib/fs/safe";
+import { configDir } from "@/lib/topology/config-files";
 import { tsFromMillis } from "./time";
 
 const POLL_MS = 200;
@@ -43,65 +46,107 @@ function synapseTime(text: string): number | null {
 export interface FileLogOptions {
   follow: boolean;
   tail?: number;
+  /** The directory the file must stay inside; the config dir when not given. */
+  dir?: string;
+}
+
+/** A file tail: the engine stream's contract, plus why it ended when it was not closed by the caller. */
+export interface FileLogStream extends ContainerLogStream {
+  /** Set when the tail ended on its own: the file became unsafe (a link, not regular, outside) or unreadable. */
+  readonly failure: string | null;
 }
 
 /**
  * Tails a log file the way the engine's log is read: the last `tail` lines (from at most the
- * last 64 MiB), then, with `follow`, what is appended — polled, and reopened from the start when
- * the file is rotated or truncated. Lines carry stream "stdout" here; the caller tags them "file".
+ * last 64 MiB), then, with `follow`, what is appended — polled. The file is read from the
+ * descriptor that was checked, never reopened by name, except when the name leads to a new file
+ * (rotation): that one is opened without following a link and checked again before any of it is
+ * read; a file failing the check ends the tail (`failure` says why). A truncated file is read again
+ * from its start. Lines carry stream "stdout" here; the caller tags them "file".
  */
-export async function openFileLogs(file: string, opts: FileLogOptions, onLines: (lines: RawLogLine[]) => void): Promise<ContainerLogStream> {
+export async function openFileLogs(file: string, opts: FileLogOptions, onLines: (lines: RawLogLine[]) => void): Promise<FileLogStream> {
+  const dir = opts.dir ?? configDir();
+  if (!dir) throw new Error("SYNAPSE_CONFIG_DIR is not set: no log file is tailed");
+  const rel = path.relative(path.resolve(dir), file);
+  const display = `log file ${rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : path.basename(file)}`; // no host path in messages
+  // Opened without following a link, the descriptor checked (regular, inside dir); null while the file does not exist.
+  const openChecked = () => openConfigFile(dir, file, display);
+  let current = await openChecked();
   let closed = false;
   let paused = false;
+  let failure: string | null = null;
   let resolveDone = () => {};
   const done = new Promise<void>((r) => (resolveDone = r));
-  const st = await fs.stat(file).catch(() => null);
-  let ino = st?.ino ?? -1;
-  let offset = st ? Math.max(0, st.size - MAX_BACKLOG_BYTES) : 0;
-  const stamper = new FileLineStamper(st?.mtimeMs ?? Date.now());
+  const first = current?.stats ?? null;
+  let offset = first ? Math.max(0, first.size - MAX_BACKLOG_BYTES) : 0;
+  const stamper = new FileLineStamper(first?.mtimeMs ?? Date.now());
   let rest = "";
+  let pending: RawLogLine[] = [];
+  let busy = false;
 
-  const readMore = async (): Promise<void> => {
-    const now = await fs.stat(file).catch(() => null);
-    if (!now) return;
-    if (now.ino !== ino || now.size < offset) {
-      ino = now.ino; // rotated or truncated: the new file from its start
-      offset = 0;
-      rest = "";
-    }
-    const fh = await fs.open(file, "r");
-    try {
-      while (!closed && offset < now.size) {
-        const buf = Buffer.allocUnsafe(Math.min(READ_BLOCK, now.size - offset));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-        if (bytesRead === 0) break;
-        offset += bytesRead;
-        const text = rest + buf.toString("utf8", 0, bytesRead);
-        const end = text.lastIndexOf("\n");
-        rest = end < 0 ? text : text.slice(end + 1);
-        if (end >= 0) pending.push(...text.slice(0, end).split("\n").map((l) => stamper.stamp(l)));
-      }
-    } finally {
-      await fh.close();
+  /** Reads what the open descriptor holds beyond `offset`. */
+  const drain = async (f: OpenedConfigFile): Promise<void> => {
+    const size = (await f.handle.stat()).size;
+    while (!closed && offset < size) {
+      const buf = Buffer.allocUnsafe(Math.min(READ_BLOCK, size - offset));
+      const { bytesRead } = await f.handle.read(buf, 0, buf.length, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+      const text = rest + buf.toString("utf8", 0, bytesRead);
+      const end = text.lastIndexOf("\n");
+      rest = end < 0 ? text : text.slice(end + 1);
+      if (end >= 0) pending.push(...text.slice(0, end).split("\n").map((l) => stamper.stamp(l)));
     }
   };
-  let pending: RawLogLine[] = [];
 
-  if (st) {
-    await readMore();
-    // The first read started mid-file: its first piece is not a whole line.
-    if (offset > 0 && st.size > MAX_BACKLOG_BYTES) pending.shift();
-    if (opts.tail !== undefined) pending = pending.slice(Math.max(0, pending.length - opts.tail));
-    if (pending.length > 0) onLines(pending);
-    pending = [];
-  }
+  const readMore = async (): Promise<void> => {
+    // The name is only looked at (lstat: a link is seen as a link), never opened, unless it leads elsewhere now.
+    const now = await fs.lstat(file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return null; // rotated away, the new one not created yet: finish the old one
+      throw err;
+    });
+    const moved = now !== null && (!current || now.ino !== current.stats.ino || now.dev !== current.stats.dev);
+    if (current && !moved && now && now.size < offset) {
+      offset = 0; // truncated in place: the same file from its start
+      rest = "";
+    }
+    if (current) await drain(current);
+    if (!moved || closed) return;
+    const next = await openChecked();
+    if (!next) return; // gone again between the lstat and the open: looked at next time
+    await current?.handle.close();
+    current = next;
+    offset = 0;
+    rest = "";
+    await drain(current);
+  };
+
+  const release = () => {
+    const f = current;
+    current = null;
+    void f?.handle.close().catch(() => undefined);
+  };
   const finish = () => {
     if (closed) return;
     closed = true;
     clearInterval(timer);
+    if (!busy) release(); // else released when the read in flight returns
     resolveDone();
   };
-  let busy = false;
+
+  if (current) {
+    try {
+      await drain(current);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    // The first read started mid-file: its first piece is not a whole line.
+    if (first && first.size > MAX_BACKLOG_BYTES) pending.shift();
+    if (opts.tail !== undefined) pending = pending.slice(Math.max(0, pending.length - opts.tail));
+    if (pending.length > 0) onLines(pending);
+    pending = [];
+  }
   const timer = setInterval(() => {
     if (busy || paused || closed) return;
     busy = true;
@@ -110,13 +155,26 @@ export async function openFileLogs(file: string, opts: FileLogOptions, onLines: 
         busy = false;
         if (!closed && pending.length > 0) onLines(pending);
         pending = [];
+        if (closed) release();
       },
-      () => {
+      (err: Error) => {
         busy = false;
-        finish(); // unreadable now: the caller says so and decides whether to reopen
+        if (!closed && pending.length > 0) onLines(pending); // read from the checked file before the failure
+        pending = [];
+        failure = err.message;
+        finish(); // unsafe or unreadable now: the caller says so and decides whether to reopen
+        release();
       },
     );
   }, POLL_MS);
   if (!opts.follow) finish();
-  return { close: finish, pause: () => void (paused = true), resume: () => void (paused = false), done };
+  return {
+    close: finish,
+    pause: () => void (paused = true),
+    resume: () => void (paused = false),
+    done,
+    get failure() {
+      return failure;
+    },
+  };
 }

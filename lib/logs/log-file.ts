@@ -2,6 +2,7 @@ import "server-only";
 import fs from "node:fs/promises";
 import path from "node:path";
 import YAML from "yaml";
+import { isInside, openConfigFile } from "@/lib/fs/safe";
 import type { ProcessDraft } from "@/lib/topology/discover";
 import { hostPathOf } from "@/lib/topology/config-files";
 import { parseSynapseCommand } from "@/lib/synapse/command";
@@ -22,12 +23,12 @@ export async function logDestinationOf(draft: ProcessDraft, dir: string | null):
   const mainConfig = cmd?.configPaths[0] ?? null;
   const ownFile = draft.type === "main" ? path.join(dir, "homeserver.yaml") : draft.configFile ? path.resolve(dir, draft.configFile) : null;
   if (!ownFile) return { kind: "console" };
-  const ownConfig = await readYaml(ownFile);
+  const ownConfig = await readYaml(dir, ownFile, draft.type === "main" ? "homeserver.yaml" : (draft.configFile ?? "the worker file"));
   const logConfigPath = ownConfig?.[draft.type === "main" ? "log_config" : "worker_log_config"];
   if (typeof logConfigPath !== "string") return { kind: "console" };
   const logConfigHost = await hostPathOf(logConfigPath, draft.unit.mounts, mainConfig, dir);
   if (!logConfigHost) return { kind: "console" };
-  const logging = (await readYaml(logConfigHost)) as LoggingConfig | null;
+  const logging = (await readYaml(dir, logConfigHost, `log config ${logConfigPath}`)) as LoggingConfig | null;
   const filename = fileOnlyTarget(logging);
   if (!filename) return { kind: "console" };
   if (!path.isAbsolute(filename)) return { kind: "console", note: `log file ${filename} is relative to the process's working directory: not tailed` };
@@ -51,7 +52,10 @@ export function fileOnlyTarget(logging: LoggingConfig | null): string | null {
   return file;
 }
 
-/** The real path of `file` when it is inside `dir` (symlinks resolved, on both); else null. */
+/**
+ * The real path of `file` when it is inside `dir` (symlinks resolved, on both); else null. Only a
+ * first judgement: the tail opens the file without following a link and checks its descriptor.
+ */
 export async function insideDir(file: string, dir: string): Promise<string | null> {
   const realDir = await fs.realpath(dir);
   let real: string;
@@ -65,16 +69,20 @@ export async function insideDir(file: string, dir: string): Promise<string | nul
       return null;
     }
   }
-  const rel = path.relative(realDir, real);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? real : null;
+  return isInside(realDir, real) ? real : null;
 }
 
-async function readYaml(file: string): Promise<Record<string, unknown> | null> {
+/**
+ * A YAML file of the config dir, opened without following a link and only inside the dir (a parse
+ * error could otherwise show a host file's lines); null when it does not exist.
+ */
+async function readYaml(dir: string, file: string, display: string): Promise<Record<string, unknown> | null> {
+  const opened = await openConfigFile(dir, file, display);
+  if (!opened) return null;
   try {
-    const v = YAML.parse(await fs.readFile(file, "utf8")) as unknown;
+    const v = YAML.parse(await opened.handle.readFile("utf8")) as unknown;
     return v && typeof v === "object" ? (v as Record<string, unknown>) : null;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
+  } finally {
+    await opened.handle.close();
   }
 }

@@ -1,0 +1,107 @@
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { RawLogLine } from "@/lib/docker/logs";
+import { openFileLogs, type FileLogStream } from "./file-tail";
+
+let root: string;
+let dir: string;
+let log: string;
+let hostFile: string;
+let stream: FileLogStream | null = null;
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), "fleet-tail-"));
+  dir = path.join(root, "config");
+  log = path.join(dir, "logs", "w1.log");
+  hostFile = path.join(root, "host", "shadow");
+  mkdirSync(path.dirname(log), { recursive: true });
+  mkdirSync(path.dirname(hostFile));
+  writeFileSync(log, "one\n");
+  writeFileSync(hostFile, "root:SECRET-MARKER\n".repeat(10));
+});
+afterEach(() => {
+  stream?.close();
+  stream = null;
+  rmSync(root, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function tail() {
+  const lines: string[] = [];
+  stream = await openFileLogs(log, { follow: true, dir }, (batch: RawLogLine[]) => lines.push(...batch.map((l) => l.text)));
+  return lines;
+}
+
+/** Waits (up to 3 s) for the tail to deliver `text`. */
+async function waitFor(lines: string[], text: string) {
+  for (let i = 0; i < 60 && !lines.includes(text); i++) await sleep(50);
+  expect(lines).toContain(text);
+}
+
+describe("tailing a log file of the config dir", () => {
+  it("never streams a host file swapped in as a link, and says why it ended", async () => {
+    const lines = await tail();
+    appendFileSync(log, "two\n");
+    await waitFor(lines, "two");
+    rmSync(log);
+    symlinkSync(hostFile, log);
+    await stream!.done;
+    expect(stream!.failure).toBe("log file logs/w1.log is a symbolic link: refused");
+    await sleep(500);
+    expect(lines.join("\n")).not.toContain("SECRET-MARKER");
+    expect(lines).toEqual(["one", "two"]);
+  });
+
+  it("keeps streaming across a rotation (rename, new file), with the old file's last lines", async () => {
+    const lines = await tail();
+    appendFileSync(log, "two\n");
+    await waitFor(lines, "two");
+    appendFileSync(log, "three\n"); // written just before the rotation: still read from the old descriptor
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, "four\n");
+    await waitFor(lines, "four");
+    appendFileSync(log, "five\n");
+    await waitFor(lines, "five");
+    expect(lines).toEqual(["one", "two", "three", "four", "five"]);
+    expect(stream!.failure).toBeNull();
+  });
+
+  it("reads a file truncated in place again from its start", async () => {
+    const lines = await tail();
+    writeFileSync(log, "");
+    await sleep(600); // a poll sees it shorter than what was read
+    appendFileSync(log, "after\n");
+    await waitFor(lines, "after");
+    expect(lines).toEqual(["one", "after"]);
+  });
+
+  it("refuses at once a log file that is a link, a directory, or outside the dir", async () => {
+    rmSync(log);
+    symlinkSync(hostFile, log);
+    await expect(tail()).rejects.toThrow("log file logs/w1.log is a symbolic link: refused");
+    rmSync(log);
+    mkdirSync(log);
+    await expect(tail()).rejects.toThrow("log file logs/w1.log is a directory, not a regular file: refused");
+    await expect(openFileLogs(hostFile, { follow: false, dir }, () => undefined)).rejects.toThrow("log file shadow lies outside the config directory: refused");
+  });
+
+  it("waits for a file not written yet, and checks it when it appears", async () => {
+    rmSync(log);
+    const lines = await tail();
+    symlinkSync(hostFile, log);
+    await stream!.done;
+    expect(stream!.failure).toMatch(/is a symbolic link: refused/);
+    expect(lines).toEqual([]);
+  });
+
+  it("reads the whole file once without follow, then ends", async () => {
+    appendFileSync(log, "two\n");
+    const lines: string[] = [];
+    const s = await openFileLogs(log, { follow: false, tail: 1, dir }, (b) => lines.push(...b.map((l) => l.text)));
+    await s.done;
+    expect(lines).toEqual(["two"]);
+    expect(s.failure).toBeNull();
+  });
+});
