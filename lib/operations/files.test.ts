@@ -66,6 +66,15 @@ describe("config writes never follow a link", () => {
     expectHostUntouched();
   });
 
+  it("never writes through a link planted at a temp name (the old predictable one, or any other)", async () => {
+    symlinkSync(hostFile, path.join(dir, "workers", "w1.yaml.fleet-tmp"));
+    symlinkSync(hostFile, path.join(dir, "workers", ".w1.yaml.fleet-tmp"));
+    await apply([{ path: "workers/w1.yaml", before: "worker_name: w1\n", after: "worker_name: w1\n# changed\n" }]);
+    expect(readFileSync(path.join(dir, "workers", "w1.yaml"), "utf8")).toBe("worker_name: w1\n# changed\n");
+    expect(lstatSync(path.join(dir, "workers", "w1.yaml")).isFile()).toBe(true);
+    expectHostUntouched();
+  });
+
   it("refuses a directory as the target", async () => {
     mkdirSync(path.join(dir, "workers", "w2.yaml"));
     const before = tree();
