@@ -84,6 +84,8 @@ const WORD = String.raw`[^\s,;&"'<>{}[\]]+`;
 // A `${VAR}` reference is taken whole, so it is seen as a reference (and left alone), not as "$".
 const REFERENCE = String.raw`\$\{[A-Za-z_][A-Za-z0-9_]*\}`;
 const KEY_EQUALS = new RegExp(String.raw`${NAME}([ \t]*=[ \t]*${SCHEME})(${QUOTED}|${REFERENCE}|${WORD})`, "g");
+// `--password x` inside one string (a shell command line): the flag's next word.
+const FLAG_SPACE = new RegExp(String.raw`(?<![A-Za-z0-9_])()(--?[A-Za-z][A-Za-z0-9_.-]*)([ \t]+)(${QUOTED}|${REFERENCE}|(?!-)${WORD})`, "g");
 const KEY_COLON = new RegExp(String.raw`${NAME}([ \t]*:(?!//)[ \t]*${SCHEME})(${QUOTED}|${REFERENCE}|${WORD}(?:[ \t]+(?!#)${WORD})*)`, "g");
 
 function replaceKeyValues(text: string, pattern: RegExp, r: Replacer): string {
@@ -103,6 +105,7 @@ export function replaceInText(text: string, r: Replacer): string {
   for (const shape of SHAPES) out = applyShape(out, shape, r);
   // Last, so a signing key or PEM block under a secret name is taken whole by its shape first.
   out = replaceKeyValues(out, KEY_EQUALS, r);
+  out = replaceKeyValues(out, FLAG_SPACE, r);
   return replaceKeyValues(out, KEY_COLON, r);
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { maskPlan, maskSecrets, MASK } from "./secrets";
+import { isSecretKey, maskArgs, maskDeep, maskEnv, maskLabels, maskPlan, maskSecrets, maskSnapshot, maskValue, MASK } from "./secrets";
 import { planIntent } from "./plan";
 import { labHomeserverYaml, labSnapshot } from "./fixtures/lab";
+import { createdSpec } from "./fixtures/plan-helpers";
 
 describe("masking secrets", () => {
   it("masks every secret value and keeps every other byte", () => {
@@ -49,5 +50,70 @@ other: visible
     expect(text).not.toContain("db-password-1234");
     expect(text).toContain(MASK);
     expect(masked.steps).toEqual(plan.steps);
+  });
+});
+
+describe("the masking policy", () => {
+  it("tells secret names from the settings and paths around them", () => {
+    const secret = [
+      "password", "api_key", "apiKey", "secret_key", "private_key", "token", "secret_access_key", "jwk", "dsn", "REDIS_PASS", "PGPASSWORD",
+      "APP_SECRET_VALUE", "SECRET_KEY_BASE", "as_token", "old_signing_keys", "macaroon_secret_key", "client_secret", "--redis-password",
+      "traefik.http.middlewares.a.basicauth.users", "Authorization", "pepper",
+    ];
+    const notSecret = [
+      "password_config", "password_providers", "signing_key_path", "PGPASSFILE", "POSTGRES_PASSWORD_FILE", "token_endpoint", "access_token_lifetime",
+      "access_key_id", "recaptcha_public_key", "trusted_key_servers", "key_refresh_interval", "user", "host", "traefik.http.routers.x.rule", "",
+    ];
+    for (const k of secret) expect(isSecretKey(k), k).toBe(true);
+    for (const k of notSecret) expect(isSecretKey(k), k).toBe(false);
+  });
+
+  it("keeps a map and booleans under a secret-looking key, and hides only the secret part of a URL", () => {
+    const text = "password_config:\n  enabled: true\nregistration_requires_token: true\npublic_baseurl: https://matrix.example.com/\n";
+    expect(maskSecrets(text)).toBe(text);
+    expect(maskValue("postgres://synapse:pw1@db:5432/synapse")).toBe(`postgres://synapse:${MASK}@db:5432/synapse`);
+    expect(maskValue("redis://:pw2@redis:6379")).toBe(`redis://:${MASK}@redis:6379`);
+  });
+
+  it("masks env by name and by shape, argv flags in both forms, basic-auth hashes but not user names", () => {
+    expect(maskEnv({ REDIS_PASS: "a1", EMPTY_SECRET: "", URL: "https://u:b2@h/x", FLAG_TOKEN: "true" })).toEqual({
+      REDIS_PASS: MASK, EMPTY_SECRET: "", URL: `https://u:${MASK}@h/x`, FLAG_TOKEN: "true",
+    });
+    expect(maskArgs(["--password", "c3", "--token=d4", "--config-path", "/data/h.yaml"])).toEqual(["--password", MASK, `--token=${MASK}`, "--config-path", "/data/h.yaml"]);
+    expect(maskLabels({ "traefik.http.middlewares.a.basicauth.users": "ann:$apr1$x$y,bob:$2y$05$z" })).toEqual({
+      "traefik.http.middlewares.a.basicauth.users": `ann:${MASK},bob:${MASK}`,
+    });
+  });
+
+  it("maskDeep hides leaves under secret keys, keeps booleans, and reads string arrays as command lines", () => {
+    expect(maskDeep({ db: { password: 1234, host: "db" }, token: { enabled: true, value: "e5" }, cmd: ["--api-key", "f6"], at: new Date(0) })).toEqual({
+      db: { password: MASK, host: "db" }, token: { enabled: true, value: MASK }, cmd: ["--api-key", MASK], at: new Date(0),
+    });
+  });
+
+  it("maskPlan hides the env, command and label secrets of a container it creates", () => {
+    const snapshot = labSnapshot();
+    const main = snapshot.processes[0].container!;
+    main.env = { ...main.env, POSTGRES_PASSWORD: "plan-pw-1", DATABASE_URL: "postgres://synapse:plan-pw-2@db/synapse" };
+    main.cmd = [...main.cmd, "--redis-password", "plan-pw-3"];
+    const plan = planIntent({ kind: "add_worker", type: "generic" }, { snapshot });
+    const spec = createdSpec(plan, "generic_worker2");
+    expect(spec.env.POSTGRES_PASSWORD).toBe("plan-pw-1");
+    expect(spec.cmd).toContain("plan-pw-3"); // the worker inherits main's command line
+    spec.labels["traefik.http.middlewares.auth.basicauth.users"] = "ann:$apr1$plan-pw-4";
+    const masked = JSON.stringify(maskPlan(plan));
+    for (const secret of ["plan-pw-1", "plan-pw-2", "plan-pw-3", "plan-pw-4", "db-password-1234"]) expect(masked).not.toContain(secret);
+    expect(masked).toContain("postgres://synapse:");
+    expect(JSON.stringify(plan)).toContain("plan-pw-2"); // the plan itself is untouched
+  });
+
+  it("maskSnapshot masks every file and container, and a key file whole", () => {
+    const snapshot = labSnapshot();
+    snapshot.files["fleet.test.signing.key"] = "ed25519 a_x abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ\n";
+    snapshot.processes[1].container!.env.SYNAPSE_TOKEN = "snap-tok-1";
+    const masked = maskSnapshot(snapshot);
+    expect(masked.files["fleet.test.signing.key"]).toBe(MASK);
+    expect(JSON.stringify(masked)).not.toMatch(/snap-tok-1|db-password-1234|redis-password-5678|abcdefghijklmnopqrstuvwxyz/);
+    expect(masked.files["workers/media_worker.yaml"]).toBe(snapshot.files["workers/media_worker.yaml"]);
   });
 });
