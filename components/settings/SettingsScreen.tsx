@@ -4,14 +4,8 @@ import { usePathname, useRouter } from "next/navigation";
 import { useRef } from "react";
 import { AuditPanel } from "./AuditPanel";
 import { TokensPanel } from "./TokensPanel";
+import { SETTINGS_TABS, type SettingsTab } from "./tabs";
 import { UsersPanel } from "./UsersPanel";
-
-export const SETTINGS_TABS = [
-  { id: "users", label: "Users" },
-  { id: "tokens", label: "API tokens" },
-  { id: "audit", label: "Audit log" },
-] as const;
-export type SettingsTab = (typeof SETTINGS_TABS)[number]["id"];
 
 /** The admin screens; the open tab lives in the URL (?tab=…), so it survives a reload and can be linked. */
 export function SettingsScreen({ tab, self }: { tab: SettingsTab; self: string }) {

@@ -119,7 +119,8 @@ function CreateTokenForm({ onCreated }: { onCreated: (name: string, token: strin
       </label>
       <label className={labelClass}>
         Token role
-        <select value={role} onChange={(e) => setRole(e.target.value as Role)} className={fieldClass}>
+        {/* Named outright: a wrapping label would add the chosen option to the name. */}
+        <select aria-label="Token role" value={role} onChange={(e) => setRole(e.target.value as Role)} className={fieldClass}>
           {ROLES.map((r) => (
             <option key={r} value={r}>
               {r}

@@ -140,7 +140,8 @@ function AddUserForm({ onAdded }: { onAdded: (name: string, generatedPassword: s
       </label>
       <label className={labelClass}>
         Role
-        <select value={role} onChange={(e) => setRole(e.target.value as Role)} className={fieldClass}>
+        {/* Named outright: a wrapping label would add the chosen option to the name. */}
+        <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} className={fieldClass}>
           {ROLES.map((r) => (
             <option key={r} value={r}>
               {r}

@@ -1,6 +1,7 @@
 import { headers } from "next/headers";
 import { authenticateRequest } from "@/lib/auth";
-import { SETTINGS_TABS, SettingsScreen, type SettingsTab } from "@/components/settings/SettingsScreen";
+import { SettingsScreen } from "@/components/settings/SettingsScreen";
+import { settingsTab } from "@/components/settings/tabs";
 
 export const metadata = { title: "Settings · Synapse Fleet" };
 export const dynamic = "force-dynamic";
@@ -18,7 +19,5 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       </div>
     );
   }
-  const asked = (await searchParams).tab;
-  const tab = SETTINGS_TABS.find((t) => t.id === asked)?.id ?? ("users" satisfies SettingsTab);
-  return <SettingsScreen tab={tab} self={principal.name} />;
+  return <SettingsScreen tab={settingsTab((await searchParams).tab)} self={principal.name} />;
 }
