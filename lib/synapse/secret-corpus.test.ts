@@ -81,7 +81,7 @@ function outputs(c: CorpusCase): Array<[string, unknown, unknown]> {
       const whole = spec(corpusSpecParts(c));
       const asText = c.kind === "argv" ? c.input.join(" ") : lines(c.input);
       const own: [string, unknown] =
-        c.kind === "env" ? ["maskEnv", maskEnv(c.input)] : c.kind === "labels" ? ["maskLabels", maskLabels(c.input)] : ["maskArgs", maskArgs(c.input)];
+        c.kind === "argv" ? ["maskArgs", maskArgs(c.input)] : c.kind === "env" ? ["maskEnv", maskEnv(c.input)] : ["maskLabels", maskLabels(c.input)];
       const p = plan({ spec: whole });
       const snap = snapshotWith({}, whole);
       return [

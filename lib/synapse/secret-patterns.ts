@@ -49,7 +49,8 @@ const SHAPES: Shape[] = [
   // PEM private keys (RSA, EC, OpenSSH, PGP, encrypted); a block cut off before its END is hidden to the end.
   { pattern: /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)([\s\S]*?)(-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g, hint: "PRIVATE_KEY" },
   // URL userinfo with a password: postgres://u:p@host, redis://:p@host. The password runs to the last @ before the host.
-  { pattern: /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:'"<>]*:)([^\s/'"<>]+)(@)/g, hint: "PASSWORD" },
+  // Quotes may be part of it (`u:pw'1@h`): a run can only over-reach to a later @ in the same word.
+  { pattern: /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:'"<>]*:)([^\s/<>]+)(@)/g, hint: "PASSWORD" },
   // URL userinfo that is one long token (a Sentry DSN key, https://<token>@host); short user names stay.
   { pattern: /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@:'"<>]{16,})(@)/g, hint: "TOKEN" },
   // HTTP credentials after their scheme: Authorization: Bearer …, curl -H "Authorization: Basic …".
@@ -80,7 +81,8 @@ const SHAPES: Shape[] = [
 const NAME = String.raw`(?<![A-Za-z0-9_$])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1`;
 const SCHEME = String.raw`(?:(?:[Bb]earer|[Bb]asic|[Tt]oken)[ \t]+)?`;
 const QUOTED = String.raw`"(?:[^"\\\n]|\\.)*"|'[^'\n]*'`;
-const WORD = String.raw`[^\s,;&"'<>{}[\]]+`;
+// A quote inside an unquoted value belongs to it (`password=pw'1`); one that ends the value closes the text around it.
+const WORD = String.raw`(?:[^\s,;&"'<>{}[\]]|["'](?=[^\s,;&"'<>{}[\]]))+`;
 // A `${VAR}` reference is taken whole, so it is seen as a reference (and left alone), not as "$".
 const REFERENCE = String.raw`\$\{[A-Za-z_][A-Za-z0-9_]*\}`;
 const KEY_EQUALS = new RegExp(String.raw`${NAME}([ \t]*=[ \t]*${SCHEME})(${QUOTED}|${REFERENCE}|${WORD})`, "g");
