@@ -1,6 +1,7 @@
 "use client";
 
 import { levelRank, stripAnsi, type LogLevel } from "@/lib/logs/parse";
+import { compilePattern, PatternError } from "@/lib/logs/pattern";
 import type { LogEntry } from "./logStore";
 
 /** What the operator narrowed the received window to. */
@@ -18,7 +19,7 @@ export interface LogFilterSpec {
 export interface CompiledFilter {
   /** Null when nothing is filtered. */
   test: ((e: LogEntry) => boolean) | null;
-  /** Why the text could not be used (an invalid regular expression); the text filter is then off. */
+  /** Why the text could not be used (invalid, unsupported or too costly a pattern); the text filter is then off. */
   error: string | null;
 }
 
@@ -29,7 +30,7 @@ function entryText(e: LogEntry): string {
   return e.more ? `${head}\n${e.more.map(stripAnsi).join("\n")}` : head;
 }
 
-/** Turns the filter into one test per record; an invalid regex is reported, never thrown. */
+/** Turns the filter into one test per record; a pattern that cannot be used is reported, never thrown. */
 export function compileFilter(spec: LogFilterSpec): CompiledFilter {
   const checks: Array<(e: LogEntry) => boolean> = [];
   let error: string | null = null;
@@ -44,16 +45,14 @@ export function compileFilter(spec: LogFilterSpec): CompiledFilter {
     checks.push((e) => e.parsed?.request === id);
   }
   if (spec.text) {
-    if (spec.regex) {
-      try {
-        const re = new RegExp(spec.text, "i");
-        checks.push((e) => re.test(entryText(e)));
-      } catch (err) {
-        error = `Invalid regular expression: ${err instanceof Error ? err.message.replace(/^Invalid regular expression: /, "") : String(err)}`;
-      }
-    } else {
-      const needle = spec.text.toLowerCase();
-      checks.push((e) => entryText(e).toLowerCase().includes(needle));
+    // The same linear-time engine and bounds as the server's search (lib/logs/pattern.ts): a pattern
+    // in a shared link cannot freeze the page.
+    try {
+      const matches = compilePattern(spec.text, spec.regex);
+      checks.push((e) => matches(entryText(e)));
+    } catch (err) {
+      if (!(err instanceof PatternError)) throw err;
+      error = err.syntax !== undefined ? `Invalid regular expression: ${err.syntax}` : err.message;
     }
   }
   if (checks.length === 0) return { test: null, error };

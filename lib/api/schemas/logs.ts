@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_PATTERN_CHARS } from "@/lib/logs/pattern";
 
 /**
  * The log API's shapes (browser-safe). Lines travel raw and are parsed where they are shown
@@ -31,7 +32,7 @@ export const logQuerySchema = z.object({
   until: sinceSchema.optional(),
   follow: z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true"),
   /** Server-side search further back: plain text (case-insensitive) or a regex. */
-  q: z.string().max(500).optional(),
+  q: z.string().max(MAX_PATTERN_CHARS, `q must be at most ${MAX_PATTERN_CHARS} characters`).optional(),
   regex: z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true"),
 });
 export type LogQuery = z.infer<typeof logQuerySchema>;

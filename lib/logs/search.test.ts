@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "@/lib/api/errors";
+import { lineMatcher } from "./search";
+import { adversarialLines, CATASTROPHIC_PATTERNS, synapseLogLines } from "./synapse-lines.fixture";
+
+const badRequest = (q: string): ApiError => {
+  try {
+    lineMatcher(q, true);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(400);
+    return err as ApiError;
+  }
+  throw new Error(`${q} was accepted`);
+};
+
+describe("lineMatcher (the server's search)", () => {
+  it("is null without a search, and keeps plain and regex searches case-insensitive", () => {
+    expect(lineMatcher(undefined, true)).toBeNull();
+    expect(lineMatcher("", false)).toBeNull();
+    expect(lineMatcher("GET-12", false)!("… - get-12 - …")).toBe(true);
+    expect(lineMatcher("(GET|POST)-\\d+", true)!("PUT-1 post-2")).toBe(true);
+  });
+
+  it("answers every catastrophic pattern over 10k lines within 100 ms, the patterns the old guard refused too", () => {
+    const lines = [...synapseLogLines(10_000), ...adversarialLines()];
+    for (const q of CATASTROPHIC_PATTERNS) {
+      const started = performance.now();
+      const matches = lineMatcher(q, true)!;
+      for (const line of lines) matches(line);
+      const ms = performance.now() - started;
+      expect(ms, `${q}: ${ms.toFixed(1)} ms`).toBeLessThan(100);
+    }
+  });
+
+  it("turns a pattern the engine cannot take into a 400 naming the construct", () => {
+    expect(badRequest("(a)\\1").message).toMatch(/backreference/);
+    expect(badRequest("(?=a)").message).toMatch(/lookahead/);
+    expect(badRequest("(?<=a)").message).toMatch(/lookbehind/);
+    expect(badRequest("(").message).toMatch(/missing closing \)/);
+    expect(badRequest("x".repeat(513)).message).toMatch(/limit is 512/);
+    expect(badRequest("(?:[^!]{0,35}[a-z]){3}!").message).toMatch(/instructions; the limit is/);
+  });
+});
