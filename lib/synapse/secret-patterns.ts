@@ -45,14 +45,16 @@ function looksLikeToken(s: string): boolean {
 }
 
 // Order matters: a PEM body or a URL's password is taken whole before the narrower shapes look at it.
+// Every pattern starts only where its run of characters starts, and bounds what it scans before
+// it can fail, so a megabyte of one word costs one pass, not one per character.
 const SHAPES: Shape[] = [
   // PEM private keys (RSA, EC, OpenSSH, PGP, encrypted); a block cut off before its END is hidden to the end.
   { pattern: /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)([\s\S]*?)(-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g, hint: "PRIVATE_KEY" },
   // URL userinfo with a password: postgres://u:p@host, redis://:p@host. The password runs to the last @ before the host.
   // Quotes may be part of it (`u:pw'1@h`): a run can only over-reach to a later @ in the same word.
-  { pattern: /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:'"<>]*:)([^\s/<>]+)(@)/g, hint: "PASSWORD" },
+  { pattern: /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s/?#@:'"<>]*:)([^\s/<>]+)(@)/g, hint: "PASSWORD" },
   // URL userinfo that is one long token (a Sentry DSN key, https://<token>@host); short user names stay.
-  { pattern: /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@:'"<>]{16,})(@)/g, hint: "TOKEN" },
+  { pattern: /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/)([^\s/?#@:'"<>]{16,})(@)/g, hint: "TOKEN" },
   // HTTP credentials after their scheme: Authorization: Bearer …, curl -H "Authorization: Basic …".
   { pattern: /(\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN)[ \t]+)([A-Za-z0-9._~+/=-]+)()/g, hint: "TOKEN", accept: looksLikeToken },
   // Synapse access/refresh tokens, and matrix-authentication-service ones.
@@ -78,7 +80,9 @@ const SHAPES: Shape[] = [
  * quotes; an auth scheme before the value stays. After `=` a value ends at white space (command
  * lines, query strings); after `:` it runs to a comma, bracket, comment or the end of the line.
  */
-const NAME = String.raw`(?<![A-Za-z0-9_$])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1`;
+// A name starts where a run of name characters starts (never inside one: a 1 MB base64url blob
+// would otherwise be scanned again from every "-") and is at most 128 characters long.
+const NAME = String.raw`(?<![A-Za-z0-9_$.-])(["']?)(-{0,2}[A-Za-z_][A-Za-z0-9_.-]{0,127})\1`;
 const SCHEME = String.raw`(?:(?:[Bb]earer|[Bb]asic|[Tt]oken)[ \t]+)?`;
 const QUOTED = String.raw`"(?:[^"\\\n]|\\.)*"|'[^'\n]*'`;
 // A quote inside an unquoted value belongs to it (`password=pw'1`); one that ends the value closes the text around it.
@@ -86,9 +90,11 @@ const WORD = String.raw`(?:[^\s,;&"'<>{}[\]]|["'](?=[^\s,;&"'<>{}[\]]))+`;
 // A `${VAR}` reference is taken whole, so it is seen as a reference (and left alone), not as "$".
 const REFERENCE = String.raw`\$\{[A-Za-z_][A-Za-z0-9_]*\}`;
 const KEY_EQUALS = new RegExp(String.raw`${NAME}([ \t]*=[ \t]*${SCHEME})(${QUOTED}|${REFERENCE}|${WORD})`, "g");
+// A value of several words stops before the next `name:` or `name=` ("user: bob password: x").
+const NEXT_NAME = String.raw`["']?[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]*[:=]`;
 // `--password x` inside one string (a shell command line): the flag's next word.
-const FLAG_SPACE = new RegExp(String.raw`(?<![A-Za-z0-9_])()(--?[A-Za-z][A-Za-z0-9_.-]*)([ \t]+)(${QUOTED}|${REFERENCE}|(?!-)${WORD})`, "g");
-const KEY_COLON = new RegExp(String.raw`${NAME}([ \t]*:(?!//)[ \t]*${SCHEME})(${QUOTED}|${REFERENCE}|${WORD}(?:[ \t]+(?!#)${WORD})*)`, "g");
+const FLAG_SPACE = new RegExp(String.raw`(?<![A-Za-z0-9_.-])()(--?[A-Za-z][A-Za-z0-9_.-]{0,127})([ \t]+)(${QUOTED}|${REFERENCE}|(?!-)${WORD})`, "g");
+const KEY_COLON = new RegExp(String.raw`${NAME}([ \t]*:(?!//)[ \t]*${SCHEME})(${QUOTED}|${REFERENCE}|${WORD}(?:[ \t]+(?!#|${NEXT_NAME})${WORD})*)`, "g");
 
 function replaceKeyValues(text: string, pattern: RegExp, r: Replacer): string {
   return text.replace(pattern, (all, quote: string, key: string, sep: string, value: string) => {

@@ -116,4 +116,24 @@ describe("the masking policy", () => {
     expect(JSON.stringify(masked)).not.toMatch(/snap-tok-1|db-password-1234|redis-password-5678|abcdefghijklmnopqrstuvwxyz/);
     expect(masked.files["workers/media_worker.yaml"]).toBe(snapshot.files["workers/media_worker.yaml"]);
   });
+
+  it("reads on after a value to the next name: several secrets on one line", () => {
+    expect(maskValue("user: bob password: pw1 two, token=t2 host=h")).toBe(`user: bob password: ${MASK}, token=${MASK} host=h`);
+  });
+
+  it("costs one pass over a megabyte of text that is one long word, whatever its separators", () => {
+    const inputs = [
+      "Ab9-_x".repeat(170_000), // base64url
+      Array.from({ length: 100_000 }, (_, i) => `seg${i}`).join("."),
+      "-x1".repeat(300_000),
+      "a: ".repeat(300_000),
+      'password="'.repeat(100_000),
+      "a://b:".repeat(150_000),
+    ];
+    for (const text of inputs) {
+      const started = performance.now();
+      maskValue(text);
+      expect(performance.now() - started, text.slice(0, 12)).toBeLessThan(1500);
+    }
+  });
 });

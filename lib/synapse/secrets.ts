@@ -91,9 +91,16 @@ export function maskSecrets(yamlText: string): string {
       }
     },
   });
-  let out = yamlText;
-  for (const [start, end, token] of ranges.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + token + out.slice(end);
-  return maskValue(out);
+  // Joined from pieces in one pass: splicing range by range copies the file once per secret.
+  const pieces: string[] = [];
+  let at = 0;
+  for (const [start, end, token] of ranges.sort((a, b) => a[0] - b[0])) {
+    if (start < at) continue; // nested in a range already masked
+    pieces.push(yamlText.slice(at, start), token);
+    at = end;
+  }
+  pieces.push(yamlText.slice(at));
+  return maskValue(pieces.join(""));
 }
 
 /** A config-dir file's text: key files are secret whole, the rest is masked as config. */
