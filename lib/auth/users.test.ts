@@ -98,6 +98,13 @@ describe("roles and disabling", () => {
     await expect(setUserRole("admin", "viewer")).rejects.toMatchObject({ code: "conflict" });
   });
 
+  it("lets a user be changed when no admin was enabled to begin with (users made before `admin ensure`)", async () => {
+    await (await getDb()).user.updateMany({ where: { role: "admin" }, data: { disabled: true } });
+    expect(await enabledAdmins()).toEqual([]);
+    expect(await setUserRole("admin", "operator")).toMatchObject({ role: "operator" });
+    expect(await setUserDisabled("admin", true)).toMatchObject({ disabled: true });
+  });
+
   it("enforces the last admin under concurrent demotions", async () => {
     await createUser({ username: "judy", password: "judy-password", role: "admin" });
     const results = await Promise.allSettled([setUserRole("admin", "viewer"), setUserRole("judy", "viewer")]);

@@ -136,8 +136,10 @@ async function changeUser(username: string, data: { role?: Role; disabled?: bool
     async (tx: Tx) => {
       const user = await tx.user.findUnique({ where: { username: name } });
       if (!user) throw new AuthError("not_found", `No user ${name}`);
+      const wasEnabledAdmin = user.role === "admin" && !user.disabled;
       const updated = await tx.user.update({ where: { id: user.id }, data });
-      if ((await tx.user.count({ where: { role: "admin", disabled: false } })) === 0) {
+      // Only taking away an enabled admin can leave none; other changes never need one to exist.
+      if (wasEnabledAdmin && (await tx.user.count({ where: { role: "admin", disabled: false } })) === 0) {
         throw new AuthError("conflict", `Cannot ${what} ${name}: it is the last enabled admin`);
       }
       if (data.disabled) await tx.session.deleteMany({ where: { userId: user.id } });
