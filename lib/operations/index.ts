@@ -1,5 +1,5 @@
 import "server-only";
-import { exportCompose } from "@/lib/synapse/compose";
+import { exportCompose, exportComposeSecrets } from "@/lib/synapse/compose";
 import { planIntent } from "@/lib/synapse/plan";
 import type { PlanContext } from "@/lib/synapse/plan-context";
 import { intentSchema, PlanError, type Intent, type Operation, type Plan } from "@/lib/synapse/plan-schema";
@@ -77,7 +77,12 @@ export async function listHistory(opts: { limit?: number; before?: string } = {}
   return rows.map((r) => history.toOperation(r, maskPlan));
 }
 
-/** The deployment as it runs now, as a docker-compose file. */
+/** The deployment as it runs now, as a docker-compose file whose secrets are ${VAR} references. */
 export async function exportComposeFile(): Promise<string> {
   return exportCompose(await captureSnapshot());
+}
+
+/** The values behind exportComposeFile's ${VAR} references, as an env file (an admin's reveal). */
+export async function exportComposeSecretsFile(): Promise<string> {
+  return exportComposeSecrets(await captureSnapshot());
 }

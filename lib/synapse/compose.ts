@@ -1,2 +1,2 @@
 /** The compose export under the name lib/operations imports it by. */
-export { exportCompose } from "./compose-export";
+export { exportCompose, exportComposeSecrets } from "./compose-export";

@@ -3,8 +3,8 @@ import { exportComposeFile } from "@/lib/operations";
 
 export const dynamic = "force-dynamic";
 
-/** The deployment as a docker-compose file, to keep in version control or rebuild elsewhere. */
-export const GET = apiRoute("viewer", async () => {
+/** The deployment as a docker-compose file; every secret is a ${VAR} reference, never a value. */
+export const GET = apiRoute("GET /api/export/compose", async () => {
   const yaml = await exportComposeFile();
   return new Response(yaml, {
     headers: {
