@@ -21,6 +21,12 @@ const config = [
     },
   },
   {
+    // The server's log must never hold a secret: server code logs through lib/log.ts, which masks.
+    files: ["app/**/*.ts", "lib/**/*.ts"],
+    ignores: ["lib/log.ts", "**/*.test.ts"],
+    rules: { "no-console": "error" },
+  },
+  {
     ignores: ["node_modules/**", ".next/**", "lib/db/generated/**", "test-results/**", "playwright-report/**", "lab/.state/**", "data/**", "next-env.d.ts"],
   },
 ];

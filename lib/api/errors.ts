@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { logSafely } from "@/lib/log";
 
 /** Every error an API route may answer with; the code says what the caller can do about it. */
 export const errorCodes = {
@@ -47,6 +48,6 @@ export function handleApiError(err: unknown): Response {
       { status: 400 },
     );
   }
-  console.error("[api] unexpected error:", err);
+  logSafely("[api] unexpected error:", err);
   return Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
 }

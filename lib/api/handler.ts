@@ -5,6 +5,7 @@ import { recordAudit } from "@/lib/audit";
 import { ApiError, handleApiError } from "./errors";
 import { readBoundedJson, refuseOversizedBody, refuseUnexpectedBody } from "./body";
 import { isMutation, routeTable, type RouteKey, type RouteSpec } from "./routes";
+import { logSafely } from "@/lib/log";
 
 export { isMutation } from "./routes";
 
@@ -68,7 +69,7 @@ async function auditRequest(key: RouteKey, req: Request, principal: Principal | 
     });
   } catch (err) {
     // The action has happened; a lost audit row must be loud, but must not turn success into failure.
-    console.error(`[audit] could not record ${key} (${status}):`, err instanceof Error ? err.message : err);
+    logSafely(`[audit] could not record ${key} (${status}):`, err);
   }
 }
 

@@ -6,6 +6,7 @@ import { ReorderBuffer } from "./merge";
 import type { LogRequest } from "./query";
 import { currentContainers, type LogTarget } from "./resolve";
 import { WorkerLogSource } from "./worker-source";
+import { logSafely } from "@/lib/log";
 
 /** Lines wait this long so that lines of several workers leave in ts order. */
 export const REORDER_WINDOW_MS = 100;
@@ -77,7 +78,7 @@ export function followLogs(channel: SseChannel, targets: LogTarget[], req: LogRe
             if (id) s.switchContainer(id);
           }
         },
-        (err: unknown) => console.error("[logs] finding recreated workers failed:", err),
+        (err: unknown) => logSafely("[logs] finding recreated workers failed:", err),
       );
     }, REDISCOVER_DEBOUNCE_MS);
   });

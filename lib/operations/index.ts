@@ -8,6 +8,7 @@ import { OperationConflictError } from "./errors";
 import * as history from "./history";
 import { beginOperation, defaultDeps, readOperation, recoverInterrupted, resolveRestore, subscribe, type Planner } from "./service";
 import { captureSnapshot } from "./snapshot";
+import { logSafely } from "@/lib/log";
 
 // The one door the API routes and the CLI use to change the deployment.
 export { OperationConflictError };
@@ -45,7 +46,7 @@ export async function previewPlan(intent: Intent): Promise<Plan> {
 export async function startOperation(intent: Intent, actor: string): Promise<{ operationId: string }> {
   const valid = parseIntent(intent);
   const { operationId, done } = await beginOperation(valid, actor, plannerFor(valid), defaultDeps());
-  done.catch((err: unknown) => console.error(`[operations] ${operationId} could not be recorded to the end:`, err));
+  done.catch((err: unknown) => logSafely(`[operations] ${operationId} could not be recorded to the end:`, err));
   return { operationId };
 }
 

@@ -5,6 +5,7 @@ import { sseResponse } from "@/lib/api/sse";
 import { acquireStreamSlot } from "@/lib/api/stream-slots";
 import { getOperation, subscribeOperation } from "@/lib/operations";
 import type { Operation } from "@/lib/synapse/plan-schema";
+import { logSafely } from "@/lib/log";
 
 export const dynamic = "force-dynamic";
 
@@ -31,7 +32,7 @@ export const GET = apiRoute<{ id: string }>("GET /api/operations/{id}/events", a
         if (op && !sawLiveChange) sendOperation(op);
       },
       (err: unknown) => {
-        console.error("[api] operation events: reading the operation failed:", err);
+        logSafely("[api] operation events: reading the operation failed:", err);
         close(); // the browser reconnects and reads again
       },
     );
