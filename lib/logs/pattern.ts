@@ -15,8 +15,8 @@ export const MAX_PATTERN_CHARS = 512;
 /**
  * Largest compiled RE2 program accepted, in instructions. Linear time is O(program × text), and in
  * re2js the factor grows faster than the program: shapes that make the lazy DFA build a new state per
- * character (`(?:[^!]{0,35}[a-z]){2}!`, size 145) cost about 0.7 µs a character on Synapse lines and
- * several µs on random text (figures: scripts/bench/regex.ts). Patterns typed for real stay well
+ * character (`(?:[^!]{0,35}[a-z]){2}!`, size 145) cost 0.2-0.7 µs a character on Synapse lines
+ * (300-450 ms per 10k lines) and several µs on random text (scripts/bench/regex.ts). Patterns typed for real stay well
  * below: `ERROR|WARNING` 15, a UUID 38, an alternation of ten server names 105.
  */
 export const MAX_PROGRAM_SIZE = 150;
