@@ -141,7 +141,8 @@ describe("bounds", () => {
       [callMergedLogs(token, "workers=generic_worker1,ghost&tail=1"), 404],
       [callMergedLogs(token, "workers=type:nonsense"), 400],
       [callWorkerLogs(token, "generic_worker1", "regex=1&q=("), 400],
-      [callWorkerLogs(token, "generic_worker1", `regex=1&q=${encodeURIComponent("(a+)+$")}`), 400],
+      [callWorkerLogs(token, "generic_worker1", `regex=1&q=${encodeURIComponent("(a)\\1")}`), 400],
+      [callWorkerLogs(token, "generic_worker1", `tail=50&regex=1&q=${encodeURIComponent("(a+)+$")}`), 200],
       [callWorkerLogs(token, "generic_worker1", "tail=5&cmd=rm"), 400],
       [callWorkerLogs(token, "generic_worker1", "tail=5&tail=6"), 400],
       [callWorkerLogs("sf_" + "x".repeat(43), "generic_worker1", "tail=5"), 401],
@@ -149,6 +150,7 @@ describe("bounds", () => {
     for (const [res, status] of cases) {
       const r = await res;
       expect(r.status).toBe(status);
+      if (status === 200) continue; // a catastrophic pattern is answered in linear time, not refused
       const body = (await r.json()) as { error: { message: string } };
       expect(body.error.message.length).toBeGreaterThan(5);
     }
