@@ -7,6 +7,12 @@ import type { LogRequest } from "./query";
 import type { LogTarget } from "./resolve";
 import { engineSeconds } from "./time";
 
+/**
+ * The most one turn of the event loop spends matching: a slow pattern on a large chunk then
+ * yields, so /api/health and every other request keep being answered while a search runs.
+ */
+const SLICE_MS = 8;
+
 /** A search reads at most this many lines back per worker… */
 export const MAX_SCAN_LINES = 500_000;
 /** …and for at most this long; either limit marks the page truncated. */
@@ -40,20 +46,52 @@ async function readWorker(t: LogTarget, req: LogRequest, signal: AbortSignal, de
   let stoppedEarly = false;
   const stream = t.destination.kind === "file" ? "file" : null;
   let handle: ContainerLogStream | null = null;
+  // Lines wait here while matching yields; the engine stream is paused meanwhile (backpressure).
+  const queue: RawLogLine[][] = [];
+  let at = 0;
+  let yielding = false;
+  let drained: () => void = () => {};
+  const drain = () => {
+    const sliceEnd = Date.now() + SLICE_MS;
+    while (queue.length > 0) {
+      const batch = queue[0];
+      while (at < batch.length) {
+        const l = batch[at++];
+        if (req.since && l.ts < req.since) continue;
+        if (req.until && l.ts > req.until) continue;
+        seen++;
+        if (req.matcher && !req.matcher(l.text)) continue;
+        matches++;
+        kept.push({ ts: l.ts, worker: t.worker, stream: stream ?? l.stream, text: l.text });
+        if (kept.length > 4 * req.tail) kept.splice(0, kept.length - req.tail); // a ring, trimmed in bulk
+        if ((at & 31) === 0 && Date.now() > sliceEnd) break;
+      }
+      if (at >= batch.length) {
+        queue.shift();
+        at = 0;
+      }
+      if (Date.now() > deadline && handle) {
+        stoppedEarly = true;
+        queue.length = 0;
+        handle.close();
+        break;
+      }
+      if (queue.length > 0 && Date.now() > sliceEnd) {
+        if (!yielding) handle?.pause();
+        yielding = true;
+        setImmediate(drain);
+        return;
+      }
+    }
+    if (yielding) {
+      yielding = false;
+      handle?.resume();
+    }
+    drained();
+  };
   const onLines = (raw: RawLogLine[]) => {
-    for (const l of raw) {
-      if (req.since && l.ts < req.since) continue;
-      if (req.until && l.ts > req.until) continue;
-      seen++;
-      if (req.matcher && !req.matcher(l.text)) continue;
-      matches++;
-      kept.push({ ts: l.ts, worker: t.worker, stream: stream ?? l.stream, text: l.text });
-    }
-    if (kept.length > 4 * req.tail) kept.splice(0, kept.length - req.tail); // a ring, trimmed in bulk
-    if (Date.now() > deadline && handle) {
-      stoppedEarly = true;
-      handle.close();
-    }
+    queue.push(raw);
+    if (!yielding) drain();
   };
   handle =
     t.destination.kind === "file"
@@ -63,10 +101,15 @@ async function readWorker(t: LogTarget, req: LogRequest, signal: AbortSignal, de
           { follow: false, tail: scan, since: req.since ? engineSeconds(req.since) : undefined, until: req.until ? engineSeconds(req.until) : undefined },
           onLines,
         );
-  const abort = () => handle?.close();
+  const abort = () => {
+    queue.length = 0;
+    handle?.close();
+  };
   signal.addEventListener("abort", abort, { once: true });
   try {
     await handle.done;
+    // The stream has ended; lines it delivered may still be waiting for their turn.
+    if (queue.length > 0 && !signal.aborted) await new Promise<void>((resolve) => (drained = resolve));
   } finally {
     signal.removeEventListener("abort", abort);
   }
