@@ -1,6 +1,7 @@
 import "server-only";
 import { OperationConflictError } from "@/lib/operations";
 import { PlanError } from "@/lib/synapse/plan-schema";
+import { maskValue } from "@/lib/synapse/secrets";
 import { ApiError, type ErrorCode } from "./errors";
 
 const planErrorCodes: Record<PlanError["code"], ErrorCode> = {
@@ -12,7 +13,8 @@ const planErrorCodes: Record<PlanError["code"], ErrorCode> = {
 
 /** Turns the planner's and the executor's refusals into API errors; anything else is rethrown as is. */
 export function toOperationApiError(err: unknown): unknown {
-  if (err instanceof PlanError) return new ApiError(planErrorCodes[err.code], err.message, { reason: err.code });
+  // A planner message may quote a line of a config file (a YAML error does): masked like everything sent.
+  if (err instanceof PlanError) return new ApiError(planErrorCodes[err.code], maskValue(err.message), { reason: err.code });
   if (err instanceof OperationConflictError) return new ApiError("conflict", err.message, { reason: "operation_in_flight" });
   return err;
 }

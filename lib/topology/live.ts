@@ -6,6 +6,7 @@ import { watchStats } from "@/lib/docker/stats";
 import { discoverDrafts } from "./discover";
 import { probeAlive } from "./health";
 import { forgetStats, recordStats } from "./stats-cache";
+import { maskValue } from "@/lib/synapse/secrets";
 
 /** What a container event means for the container's state, as `docker ps` would show it next. */
 export function stateAfter(action: string): string | null {
@@ -53,7 +54,7 @@ class LiveHub {
     const events = engineEvents();
     const offContainer = events.on("container", (e) => this.onContainer(e));
     const offEngine = events.on("engine", (reachable, error) => {
-      this.emit({ type: "engine", reachable, error: error ?? null });
+      this.emit({ type: "engine", reachable, error: error ? maskValue(error) : null });
       if (reachable) void this.syncStatsWatchers();
     });
     this.unsubscribeEngine = () => {
