@@ -15,7 +15,8 @@ export class ApiRequestError extends Error {
   }
 }
 
-async function apiFetch<T>(url: string, init?: RequestInit): Promise<T> {
+/** The console's one fetch: JSON in and out, a 401 goes to sign-in, a refusal becomes ApiRequestError. */
+export async function apiFetch<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, { cache: "no-store", ...init, headers: { ...(init?.body ? { "Content-Type": "application/json" } : {}), ...init?.headers } });
   if (res.status === 401) {
     window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;

@@ -2,27 +2,10 @@
 
 import type { AdminToken, AdminUser, AuditEntry, CreatedToken, CreatedUser, ResetPasswordResponse } from "@/lib/api/schemas/admin";
 import type { Role } from "@/lib/auth/roles";
-import { ApiRequestError } from "@/components/operations/api";
+import { apiFetch as adminFetch } from "@/components/operations/api";
 
 // The admin API as the settings screen calls it. Answers with secrets are never cached:
 // they are shown once and dropped.
-
-async function adminFetch<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, { cache: "no-store", ...init, headers: { ...(init?.body ? { "Content-Type": "application/json" } : {}), ...init?.headers } });
-  if (res.status === 401) {
-    window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;
-    throw new ApiRequestError(401, "unauthorized", "Signed out");
-  }
-  if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
-    const details = Array.isArray(body?.error?.details)
-      ? (body.error.details as Array<{ path?: string; message?: string }>).map((d) => `${d.path ? `${d.path}: ` : ""}${d.message}`).join("; ")
-      : "";
-    const message = body?.error?.message ?? `Request failed (${res.status})`;
-    throw new ApiRequestError(res.status, body?.error?.code ?? "internal", details ? `${message}: ${details}` : message);
-  }
-  return res.json() as Promise<T>;
-}
 
 const send = (method: string, body?: unknown): RequestInit => ({ method, body: body === undefined ? undefined : JSON.stringify(body) });
 const userUrl = (name: string) => `/api/admin/users/${encodeURIComponent(name)}`;
