@@ -11,9 +11,10 @@ export const POST = apiRoute("POST /api/auth/login", async ({ req, body, audit }
   if (req.headers.get("origin")) assertSameOrigin(req);
   const credentials = loginRequestSchema.parse(body);
   audit.actor = credentials.username.trim().toLowerCase().slice(0, 64);
-  audit.detail = "sign-in";
+  audit.detail = "sign-in refused";
   try {
     const result = await login(credentials.username, credentials.password, clientIp(req));
+    audit.detail = "signed in";
     const out: LoginResponse = { name: result.user.username, role: result.user.role, kind: "session" };
     return Response.json(out, { headers: { "Set-Cookie": sessionCookie(result.token, isHttpsRequest(req)), "Cache-Control": "no-store" } });
   } catch (err) {
