@@ -21,6 +21,12 @@ try {
     await page.getByTestId("live-status").getByText("Live").waitFor();
     await page.waitForTimeout(7000); // a few stats samples for the sparklines
     await page.screenshot({ path: path.join(out, scheme === "light" ? "topology.png" : "topology-dark.png"), fullPage: true });
+    for (const tab of ["users", "tokens", "audit"]) {
+      await page.goto(`${base}/settings?tab=${tab}`);
+      await page.getByRole("tabpanel").waitFor();
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(out, `settings-${tab}-${scheme}.png`), fullPage: true });
+    }
     await page.close();
   }
 } finally {
