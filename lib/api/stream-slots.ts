@@ -3,10 +3,10 @@ import type { Principal } from "@/lib/auth";
 import { ApiError } from "./errors";
 
 /**
- * Long-lived streams one user (or one API token) may hold at once, per kind. Each open stream
- * pins engine subscriptions, timers and a response buffer, so a caller gets a fixed number.
+ * Long-lived streams one user (or one API token) may hold at once, per kind, and log pages being
+ * read. Each pins engine streams, timers and buffers, so a caller gets a fixed number.
  */
-export const STREAM_LIMITS = { logs: 8, events: 8, operation: 8 } as const;
+export const STREAM_LIMITS = { logs: 8, events: 8, operation: 8, pages: 4 } as const;
 export type StreamPool = keyof typeof STREAM_LIMITS;
 
 const held = new Map<string, number>();

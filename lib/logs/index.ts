@@ -15,10 +15,18 @@ export const MAX_STREAMS_PER_PRINCIPAL = STREAM_LIMITS.logs;
 
 /**
  * Answers a log request: with `follow`, an SSE stream (one of the caller's limited slots, given
- * back when the client goes away); without, a bounded JSON page.
+ * back when the client goes away); without, a bounded JSON page (also one of a few slots while it is read).
  */
 export async function serveLogs(request: Request, principal: Principal, req: LogRequest): Promise<Response | LogPage> {
-  if (!req.follow) return readLogPage(await resolveTargets(req.selector), req, request.signal);
+  if (!req.follow) {
+    // A page with a search may scan 500k lines per worker: a caller runs a few at a time, not a flood.
+    const release = acquireStreamSlot(principal, "pages");
+    try {
+      return await readLogPage(await resolveTargets(req.selector), req, request.signal);
+    } finally {
+      release();
+    }
+  }
   const release = acquireStreamSlot(principal, "logs");
   try {
     const targets = await resolveTargets(req.selector);
