@@ -29,13 +29,17 @@ const SHARED_KEYS = [
 ];
 
 /** Reads every workers/*.yaml; the unique names map to their file (the first one keeps a taken name). */
-export function readWorkerFiles(files: Record<string, string>, out: FindingList): { workers: WorkerFile[]; byName: Map<string, WorkerFile> } {
+export function readWorkerFiles(files: Record<string, string>, out: FindingList): { workers: WorkerFile[]; byName: Map<string, WorkerFile>; unreadable: number } {
   const workers: WorkerFile[] = [];
   const byName = new Map<string, WorkerFile>();
+  let unreadable = 0;
   for (const [path, text] of Object.entries(files)) {
     if (!WORKER_FILE.test(path)) continue;
     const file = readConfigFile(path, text, out);
-    if (!file) continue;
+    if (!file) {
+      unreadable++;
+      continue;
+    }
     const worker = readWorker(file, out);
     workers.push(worker);
     const { name } = worker;
@@ -50,7 +54,7 @@ export function readWorkerFiles(files: Record<string, string>, out: FindingList)
       byName.set(name, worker);
     }
   }
-  return { workers, byName };
+  return { workers, byName, unreadable };
 }
 
 function readWorker(file: ConfigFile, out: FindingList): WorkerFile {

@@ -29,9 +29,10 @@ export function validateDeployment(files: Record<string, string>, options: Valid
   }
   const hs = readConfigFile(HOMESERVER_FILE, hsText, out);
   const hsListeners = hs ? readListeners(hs, "listeners", out) : [];
-  const { workers, byName } = readWorkerFiles(files, out);
-  // Cross-file rules need homeserver.yaml; without it only each file's own findings stand.
-  if (!hs) return out.items;
+  const { workers, byName, unreadable } = readWorkerFiles(files, out);
+  // Cross-file rules need every file read: a worker file mid-edit with a syntax error would
+  // otherwise show as "no worker file" wherever its name is used. Each file's own findings stand.
+  if (!hs || unreadable > 0) return out.items;
   const ctx: RuleContext = { hs, hsListeners, workers, byName, out, maxConnections: options.maxConnections ?? 100 };
   const instances = readInstanceMap(ctx);
   checkReplication(ctx, instances);
