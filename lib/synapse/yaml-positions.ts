@@ -51,6 +51,8 @@ export function fileStart(p: ParsedYaml): Span {
 }
 
 export function spanOfRange(p: ParsedYaml, start: number, end: number): Span {
+  // A block collection's range runs to the start of the next line: end the marker on its own line.
+  while (end > start && /\s/.test(p.text[end - 1])) end--;
   const a = p.lines.linePos(start);
   const b = p.lines.linePos(Math.max(start, end));
   return { line: a.line, column: a.col, endLine: b.line, endColumn: b.col };
