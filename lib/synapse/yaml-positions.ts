@@ -22,8 +22,9 @@ export interface ParsedYaml {
 export type Located = { range?: readonly [number, number, ...number[]] | null } | null | undefined;
 
 // Per keystroke only the file being edited changes: the others come from here without a parse.
-// Bounded so a long editing session does not keep every intermediate text alive.
-const CACHE_SIZE = 64;
+// Bounded so a long editing session does not keep every intermediate text alive, and large
+// enough for a deployment of a couple of hundred worker files (a smaller LRU would miss on each).
+const CACHE_SIZE = 256;
 const cache = new Map<string, ParsedYaml>();
 
 /** The parsed document of `text` (cached by text; callers must not mutate it). */
