@@ -23,7 +23,7 @@ export function allApiRoutes(): ApiRoute[] {
         const src = fs.readFileSync(full, "utf8");
         const segments = path.relative(ROOT, dir).split(path.sep);
         const urlPath = "/api/" + segments.map((seg) => (seg.startsWith("[") ? "example" : seg)).join("/");
-        const template = "/api/" + segments.map((seg) => seg.replace(/^\[(.+)\]$/, "{$1}")).join("/");
+        const template = "/api/" + segments.map((seg) => seg.replace(/^\[(?:\.\.\.)?(.+)\]$/, "{$1}")).join("/");
         for (const m of src.matchAll(/export\s+(?:const|async function|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g)) {
           out.push({ method: m[1], path: urlPath.replace(/\/$/, ""), template: template.replace(/\/$/, ""), file: path.relative(process.cwd(), full) });
         }

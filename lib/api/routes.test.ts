@@ -13,7 +13,7 @@ function exportedHandlers(): Array<{ file: string; key: string; named: string | 
       const full = path.join(dir, e.name);
       if (e.isDirectory()) walk(full);
       else if (e.name === "route.ts") {
-        const p = "/api/" + path.relative(apiDir, dir).split(path.sep).map((s) => s.replace(/^\[(.+)\]$/, "{$1}")).join("/");
+        const p = "/api/" + path.relative(apiDir, dir).split(path.sep).map((s) => s.replace(/^\[(?:\.\.\.)?(.+)\]$/, "{$1}")).join("/");
         const src = fs.readFileSync(full, "utf8");
         for (const m of src.matchAll(/export (?:const|async function|function) (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\b([^\n]*)/g)) {
           const named = /apiRoute(?:<[^>]*>)?\("([^"]+)"/.exec(m[2])?.[1] ?? null;

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { operationSchema, planSchema } from "@/lib/synapse/plan-schema";
 import * as admin from "./schemas/admin";
 import * as auth from "./schemas/auth";
+import * as config from "./schemas/config";
 import { logPageSchema } from "./schemas/logs";
 import * as ops from "./schemas/operations";
 import { liveEventSchema, topologySchema } from "./schemas/topology";
@@ -62,6 +63,9 @@ export const routeTable = {
   "GET /api/logs": { access: "viewer", summary: "Several workers' logs merged by time (workers = names, all, or type:<worker type>): a bounded JSON page, or with follow=1 Server-Sent Events", response: logPageSchema, errors: [400, 404, 429, 503] },
   "GET /api/export/compose": { access: "operator", summary: "The deployment as a docker-compose file (download); secrets are ${VAR} references", responseType: "text/yaml" },
   "GET /api/export/compose/secrets": { access: "admin", summary: "The values of the compose file's ${VAR} references, as an env file (download; audited)", responseType: "text/plain", revealsSecrets: true },
+  // The config directory, read: every file the editor may show (keys never), secrets masked.
+  "GET /api/config/files": { access: "viewer", summary: "The config files the dashboard manages (homeserver.yaml, worker files, log configs, the Prometheus targets), each with its version", response: config.configFilesResponseSchema, errors: [503] },
+  "GET /api/config/files/{path}": { access: "viewer", summary: "One config file with its secrets masked, its version and its findings (path: workers/x.yaml or workers%2Fx.yaml)", response: config.configFileViewSchema, errors: [400, 404, 422, 503] },
   // Administration: users, API tokens, the audit log.
   "GET /api/admin/users": { access: "admin", summary: "Every user (never a password hash)", response: z.array(admin.adminUserSchema) },
   "POST /api/admin/users": { access: "admin", summary: "Add a user; without a password one is generated and answered once", body: json(admin.createUserRequestSchema), response: admin.createdUserSchema, status: 201, errors: [400, 409, 413, 415] },

@@ -111,6 +111,12 @@ export const probes: Probe[] = [
   { name: "logs of a type that does not exist", method: "GET", path: "/api/logs?workers=type:evil&tail=1", as: "viewer", status: 400, code: "bad_request" },
   { name: "a backreference (linear engines refuse it)", method: "GET", path: `/api/workers/main/logs?tail=100&regex=1&q=${seg("(a)\\1")}`, as: "viewer", status: 400, code: "bad_request" },
   ...catastrophic.map((p, i): Probe => ({ name: `catastrophic regex #${i + 1} (${p})`, method: "GET", path: `/api/workers/main/logs?tail=2000&regex=1&q=${seg(p)}`, as: "viewer", status: 200 })),
+  // Config files: traversal, absolute paths, keys.
+  ...["..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fshadow", "workers%2F..%2F..%2Froot%2F.ssh%2Fid_rsa", "x%00y"].map(
+    (p, i): Probe => ({ name: `config file traversal #${i + 1}`, method: "GET", path: `/api/config/files/${p}`, as: "viewer", status: 400, code: "bad_request" }),
+  ),
+  { name: "config: the signing key is never served", method: "GET", path: "/api/config/files/fleet.test.signing.key", as: "viewer", status: 404, code: "not_found" },
+  { name: "config: a file outside the managed set", method: "GET", path: "/api/config/files/media_store%2Flocal_content", as: "viewer", status: 404, code: "not_found" },
   // Administration.
   { name: "operator opens the admin area", method: "GET", path: "/api/admin/users", as: "operator", status: 403, code: "forbidden" },
   { name: "operator reveals compose secrets", method: "GET", path: "/api/export/compose/secrets", as: "operator", status: 403, code: "forbidden" },

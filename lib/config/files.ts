@@ -1,0 +1,143 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { parse } from "yaml";
+import { ApiError } from "@/lib/api/errors";
+import { readConfigFile, UnsafeConfigPathError } from "@/lib/fs/safe";
+import { validateDeployment, type Finding } from "@/lib/synapse/rules";
+import { maskSecrets } from "@/lib/synapse/secrets";
+import { snapshotFiles } from "@/lib/operations/snapshot";
+
+/** What a file of the config directory is to the operator. */
+export type ConfigFileKind = "homeserver" | "worker" | "log_config" | "targets";
+
+export interface ConfigFileEntry {
+  path: string;
+  kind: ConfigFileKind;
+  /** The worker whose file this is (worker files only). */
+  worker: string | null;
+  /** sha256 of the bytes on disk: the base a save must name. */
+  version: string;
+  editable: boolean;
+}
+
+export interface ConfigFileView {
+  path: string;
+  kind: ConfigFileKind;
+  /** Secrets masked: the dashboard never sends one without an explicit admin action. */
+  content: string;
+  version: string;
+  editable: boolean;
+  findings: Finding[];
+}
+
+const TARGETS = "prometheus/synapse-targets.json";
+const MAX_FILE_BYTES = 1024 * 1024;
+
+export function versionOf(bytes: Buffer | string): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * A path from a request: relative, inside the directory, of a plain shape. `..`, absolute paths,
+ * NUL and backslashes are refused (400) before the file system is asked anything.
+ */
+export function parseConfigPath(raw: string): string {
+  const rel = raw.replace(/^\/+/, "");
+  if (raw.length === 0 || raw.length > 200) throw new ApiError("bad_request", "A config file path is 1–200 characters");
+  if (path.isAbsolute(raw) || /[\0\\]/.test(raw) || rel.split("/").some((seg) => seg === ".." || seg === "." || seg === "")) {
+    throw new ApiError("bad_request", "A config file path is relative to the config directory, without . or .. segments");
+  }
+  if (!/^[A-Za-z0-9._\-/]+$/.test(rel)) throw new ApiError("bad_request", "A config file path uses letters, digits, . _ - and /");
+  return rel;
+}
+
+/**
+ * The log configs homeserver.yaml and the worker files name, as paths inside the config dir.
+ * They are paths inside the containers; the shortest trailing part of one that names a file in
+ * the config dir is taken (the lab's /data/log.config is log.config).
+ */
+async function logConfigPaths(dir: string, files: Record<string, string>): Promise<string[]> {
+  const named = new Set<string>();
+  for (const [file, text] of Object.entries(files)) {
+    if (file === TARGETS) continue;
+    let doc: unknown;
+    try {
+      doc = parse(text, { uniqueKeys: false });
+    } catch {
+      continue; // the validator says why
+    }
+    const value = (doc as Record<string, unknown> | null)?.[file === "homeserver.yaml" ? "log_config" : "worker_log_config"];
+    if (typeof value === "string" && value.length < 500) named.add(value);
+  }
+  const out = new Set<string>();
+  for (const p of named) {
+    const parts = p.split("/").filter(Boolean);
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const rel = parts.slice(i).join("/");
+      if (rel.split("/").some((s) => s === "..")) break;
+      if (/\.(key|pem)$/.test(rel)) break; // keys are never served, whatever names them
+      const st = await fs.lstat(path.join(dir, rel)).catch(() => null);
+      if (st?.isFile()) {
+        out.add(rel);
+        break;
+      }
+    }
+  }
+  return [...out].sort();
+}
+
+/** Every file the config editor may show, with its version; nothing else is ever served. */
+export async function listConfigFiles(dir: string): Promise<ConfigFileEntry[]> {
+  const files = await snapshotFiles(dir);
+  const entries: ConfigFileEntry[] = Object.entries(files).map(([p, text]) => ({
+    path: p,
+    kind: p === "homeserver.yaml" ? "homeserver" : p === TARGETS ? "targets" : "worker",
+    worker: p.startsWith("workers/") ? workerNameOf(text, p) : null,
+    version: versionOf(text),
+    editable: p !== TARGETS,
+  }));
+  for (const p of await logConfigPaths(dir, files)) {
+    if (entries.some((e) => e.path === p)) continue;
+    const read = await readConfigFile(dir, p);
+    if (read) entries.push({ path: p, kind: "log_config", worker: null, version: versionOf(read.data), editable: true });
+  }
+  return entries;
+}
+
+function workerNameOf(text: string, file: string): string | null {
+  try {
+    const v = (parse(text, { uniqueKeys: false }) as Record<string, unknown> | null)?.worker_name;
+    return typeof v === "string" ? v : path.basename(file).replace(/\.ya?ml$/, "");
+  } catch {
+    return path.basename(file).replace(/\.ya?ml$/, "");
+  }
+}
+
+/** One file as the editor opens it: masked content, version, and the findings that concern it. */
+export async function readConfigFileView(dir: string, rawPath: string): Promise<ConfigFileView> {
+  const rel = parseConfigPath(rawPath);
+  let entries: ConfigFileEntry[];
+  try {
+    entries = await listConfigFiles(dir);
+  } catch (err) {
+    if (err instanceof UnsafeConfigPathError) throw new ApiError("bad_request", err.message);
+    throw err;
+  }
+  const entry = entries.find((e) => e.path === rel);
+  if (!entry) throw new ApiError("not_found", `${rel} is not a config file the dashboard manages`);
+  let read: Awaited<ReturnType<typeof readConfigFile>>;
+  try {
+    read = await readConfigFile(dir, rel);
+  } catch (err) {
+    if (err instanceof UnsafeConfigPathError) throw new ApiError("bad_request", err.message);
+    throw err;
+  }
+  if (!read) throw new ApiError("not_found", `${rel} is gone from the config directory`);
+  if (read.data.length > MAX_FILE_BYTES) throw new ApiError("unprocessable", `${rel} is larger than ${MAX_FILE_BYTES} bytes`);
+  const text = read.data.toString("utf8");
+  const deployment = await snapshotFiles(dir);
+  const findings = entry.kind === "log_config" || entry.kind === "targets" ? [] : validateDeployment(deployment).filter((f) => f.file === rel || (!f.file && rel === "homeserver.yaml"));
+  return { path: rel, kind: entry.kind, content: entry.kind === "targets" ? text : maskSecrets(text), version: versionOf(read.data), editable: entry.editable, findings };
+}
