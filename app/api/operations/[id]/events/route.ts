@@ -1,5 +1,6 @@
 import { ApiError } from "@/lib/api/errors";
 import { apiRoute } from "@/lib/api/handler";
+import { operationFor } from "@/lib/topology/redact";
 import { isTerminalStatus } from "@/lib/api/schemas/operations";
 import { sseResponse } from "@/lib/api/sse";
 import { acquireStreamSlot } from "@/lib/api/stream-slots";
@@ -19,7 +20,7 @@ export const GET = apiRoute<{ id: string }>("GET /api/operations/{id}/events", a
   return sseResponse(req, ({ send, close }) => {
     let sawLiveChange = false;
     const sendOperation = (op: Operation) => {
-      send("operation", op);
+      send("operation", operationFor(principal.role, op));
       if (isTerminalStatus(op.status)) close();
     };
     const unsubscribe = subscribeOperation(params.id, (op) => {
