@@ -55,6 +55,9 @@ export function intentRequest(intent: Intent): { method: "POST" | "PUT" | "DELET
       return { method: "POST", url: "/api/restore-workers" };
     case "restore":
       return { method: "POST", url: `/api/history/${encodeURIComponent(intent.operationId)}/restore`, body: { point: intent.point } };
+    case "edit_files":
+      // Its contents are not in the intent: the config editor saves with PUT /api/config/files/{path}.
+      throw new Error("a config edit is saved by the config editor, with its content");
   }
 }
 

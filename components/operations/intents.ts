@@ -24,5 +24,7 @@ export function intentTitle(intent: Intent): string {
       return "Restore workers";
     case "restore":
       return `Restore to ${intent.point} operation ${intent.operationId}`;
+    case "edit_files":
+      return `Save ${intent.files.map((f) => f.path).join(", ")}`;
   }
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { OperationConflictError } from "@/lib/operations";
-import { PlanError } from "@/lib/synapse/plan-schema";
+import { ConfigFindingsError, PlanError } from "@/lib/synapse/plan-schema";
 import { maskValue } from "@/lib/synapse/secrets";
 import { ApiError, type ErrorCode } from "./errors";
 
@@ -9,12 +9,15 @@ const planErrorCodes: Record<PlanError["code"], ErrorCode> = {
   conflict: "conflict",
   not_found: "not_found",
   limit: "conflict",
+  stale: "conflict",
 };
 
 /** Turns the planner's and the executor's refusals into API errors; anything else is rethrown as is. */
 export function toOperationApiError(err: unknown): unknown {
   // A planner message may quote a line of a config file (a YAML error does): masked like everything sent.
+  if (err instanceof PlanError && err.code === "stale") return new ApiError("conflict", err.message, { reason: "stale_base", ...err.details });
   if (err instanceof PlanError) return new ApiError(planErrorCodes[err.code], maskValue(err.message), { reason: err.code });
+  if (err instanceof ConfigFindingsError) return new ApiError("unprocessable", maskValue(err.message), { reason: "findings", findings: err.findings });
   if (err instanceof OperationConflictError) return new ApiError("conflict", err.message, { reason: "operation_in_flight" });
   return err;
 }

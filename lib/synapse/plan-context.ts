@@ -7,6 +7,8 @@ export interface PlanContext {
   settings?: { workerCommand?: string[] | null; publishHttpPorts?: boolean | null; healthTimeoutMs?: number };
   /** For restore / restore_workers: the deployment to go back to, resolved by the executor from history. */
   restoreTarget?: DeploymentSnapshot;
+  /** For edit_files: the edited contents by path (secrets may stand masked). Kept out of the intent, which history shows as is. */
+  edits?: Record<string, string>;
 }
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 120_000;

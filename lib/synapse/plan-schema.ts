@@ -35,6 +35,16 @@ export const intentSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("preset"), preset: z.enum(["small", "medium", "large", "one_of_each"]) }),
   z.object({ kind: z.literal("rollback_to_single_process") }),
   z.object({ kind: z.literal("restore_workers").describe("bring back the topology from before the last rollback") }),
+  z
+    .object({
+      kind: z.literal("edit_files"),
+      files: z
+        .array(z.object({ path: z.string().min(1).max(200), baseVersion: z.string().min(1).max(200).describe("the version the edit was made on") }).strict())
+        .min(1)
+        .max(20),
+    })
+    .strict()
+    .describe("save edited config files; their contents travel beside the intent, never in it"),
   z.object({ kind: z.literal("restore"), operationId: z.string().min(1).max(100), point: z.enum(["before", "after"]) }),
 ]);
 export type Intent = z.infer<typeof intentSchema>;
@@ -142,10 +152,20 @@ export type Operation = z.infer<typeof operationSchema>;
 /** Refused before anything is touched; the message says why, in the operator's words. */
 export class PlanError extends Error {
   constructor(
-    readonly code: "invalid" | "conflict" | "not_found" | "limit",
+    readonly code: "invalid" | "conflict" | "not_found" | "limit" | "stale",
     message: string,
+    /** For "stale": the current version of each file whose base was not it. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "PlanError";
+  }
+}
+
+/** An edit the validator refuses (an error-level finding); nothing is written. */
+export class ConfigFindingsError extends Error {
+  constructor(readonly findings: Array<{ rule?: string; level: string; message: string; file?: string; line?: number }>) {
+    super(`The edit has ${findings.length} error${findings.length === 1 ? "" : "s"}: ${findings.map((f) => `${f.file ?? "config"}${f.line ? `:${f.line}` : ""} ${f.message}`).join("; ")}`);
+    this.name = "ConfigFindingsError";
   }
 }

@@ -1,5 +1,6 @@
 import { workerCatalogue } from "./catalogue";
 import { addWorkerToDraft } from "./plan-add";
+import { planEditFiles } from "./plan-edit";
 import type { PlanContext } from "./plan-context";
 import { startDraft } from "./plan-draft";
 import { finishWorkerPlan } from "./plan-finish";
@@ -46,5 +47,7 @@ export function planIntent(intent: Intent, ctx: PlanContext): Plan {
     case "restore":
     case "restore_workers":
       return planRestore(i, ctx);
+    case "edit_files":
+      return planEditFiles(i, ctx);
   }
 }

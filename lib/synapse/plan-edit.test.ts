@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { fileVersion } from "./file-version";
+import { labSnapshot } from "./fixtures/lab";
+import { stepLines } from "./fixtures/plan-helpers";
+import { planIntent } from "./plan";
+import { ConfigFindingsError, PlanError, type Plan } from "./plan-schema";
+import { maskSecrets } from "./secrets";
+
+const HS = "homeserver.yaml";
+const GW = "workers/generic_worker1.yaml";
+
+function save(edits: Record<string, string>, base?: Record<string, string>): Plan {
+  const snapshot = labSnapshot();
+  const files = Object.keys(edits).map((path) => ({ path, baseVersion: base?.[path] ?? fileVersion(snapshot.files[path]) }));
+  return planIntent({ kind: "edit_files", files }, { snapshot, edits });
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected a refusal");
+}
+
+const lab = labSnapshot().files;
+
+describe("saving edited config files", () => {
+  it("a worker file edit restarts that worker only, then waits for it", () => {
+    const plan = save({ [GW]: lab[GW].replace("/data/log.config", "/data/log2.config") });
+    expect(plan.files.map((f) => f.path)).toEqual([GW]);
+    expect(stepLines(plan)).toEqual(["write_files", "restart generic_worker1", "wait_healthy generic_worker1"]);
+    expect(plan.restarts).toEqual([{ process: "generic_worker1", reason: `${GW} changed` }]);
+  });
+
+  it("a homeserver.yaml key outside the restart table restarts every running process", () => {
+    const plan = save({ [HS]: lab[HS] + "max_upload_size: 100M\n" });
+    expect(plan.restarts.map((r) => r.process).sort()).toEqual(["federation_sender1", "generic_worker1", "main", "media_worker"]);
+    expect(plan.restarts.find((r) => r.process === "media_worker")!.reason).toMatch(/max_upload_size.*every process loads it/);
+    expect(stepLines(plan)[1]).toBe("restart main");
+  });
+
+  it("puts masked secrets back from the disk, byte for byte, and writes nothing else", () => {
+    const masked = maskSecrets(lab[HS]);
+    expect(masked).not.toBe(lab[HS]);
+    const plan = save({ [HS]: masked + "max_upload_size: 100M\n" });
+    expect(plan.files[0].after).toBe(lab[HS] + "max_upload_size: 100M\n");
+    expect(save({ [HS]: masked }).files).toEqual([]);
+  });
+
+  it("refuses an edit made on another version as stale, with the current one (any string, a made-up one too)", () => {
+    for (const base of ["0".repeat(64), "made-up"]) {
+      const err = thrown(() => save({ [GW]: lab[GW] + "# x\n" }, { [GW]: base }));
+      expect(err).toBeInstanceOf(PlanError);
+      expect((err as PlanError).code).toBe("stale");
+      expect((err as PlanError).details).toEqual({ current: { [GW]: fileVersion(lab[GW]) } });
+    }
+  });
+
+  it("refuses an edit with an error-level finding, positioned, and «masked» where no secret was", () => {
+    const broken = lab[GW].replace("names: [replication]", "names: [client]");
+    const err = thrown(() => save({ [GW]: broken }));
+    expect(err).toBeInstanceOf(ConfigFindingsError);
+    expect((err as ConfigFindingsError).findings.map((f) => f.rule)).toContain("writer-replication-listener");
+    const edit = lab[HS].replace(`server_name: "fleet.test"`, "server_name: «masked»");
+    expect(edit).not.toBe(lab[HS]);
+    const stray = thrown(() => save({ [HS]: edit }));
+    expect(stray).toBeInstanceOf(ConfigFindingsError);
+    expect((stray as ConfigFindingsError).findings.map((f) => f.rule)).toEqual(["masked-value-unknown"]);
+  });
+
+  it("refuses a rename, a port change, the targets file and files it does not manage", () => {
+    expect(() => save({ [GW]: lab[GW].replace("worker_name: generic_worker1", "worker_name: gw9") })).toThrow(/worker_name cannot change/);
+    expect(() => save({ [GW]: lab[GW].replace("port: 8009", "port: 8019") })).toThrow(/listener port/);
+    expect(() => save({ "prometheus/synapse-targets.json": "[]" })).toThrow(/read-only/);
+    expect(() => planIntent({ kind: "edit_files", files: [{ path: "log.config", baseVersion: "x" }] }, { snapshot: labSnapshot(), edits: { "log.config": "" } })).toThrow(/cannot be edited/);
+    expect(() => planIntent({ kind: "edit_files", files: [{ path: GW, baseVersion: fileVersion(lab[GW]) }] }, { snapshot: labSnapshot() })).toThrow(/no content/);
+  });
+});
