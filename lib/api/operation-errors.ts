@@ -1,4 +1,5 @@
 import "server-only";
+import { UnsafeConfigPathError } from "@/lib/fs/safe";
 import { OperationConflictError } from "@/lib/operations";
 import { ConfigFindingsError, PlanError } from "@/lib/synapse/plan-schema";
 import { maskValue } from "@/lib/synapse/secrets";
@@ -18,6 +19,8 @@ export function toOperationApiError(err: unknown): unknown {
   if (err instanceof PlanError && err.code === "stale") return new ApiError("conflict", err.message, { reason: "stale_base", ...err.details });
   if (err instanceof PlanError) return new ApiError(planErrorCodes[err.code], maskValue(err.message), { reason: err.code });
   if (err instanceof ConfigFindingsError) return new ApiError("unprocessable", maskValue(err.message), { reason: "findings", findings: err.findings });
+  // A link or a non-regular file planted in the config dir: the deployment cannot be changed safely.
+  if (err instanceof UnsafeConfigPathError) return new ApiError("bad_request", err.message, { reason: "unsafe_path" });
   if (err instanceof OperationConflictError) return new ApiError("conflict", err.message, { reason: "operation_in_flight" });
   return err;
 }

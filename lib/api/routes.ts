@@ -66,6 +66,13 @@ export const routeTable = {
   // The config directory, read: every file the editor may show (keys never), secrets masked.
   "GET /api/config/files": { access: "viewer", summary: "The config files the dashboard manages (homeserver.yaml, worker files, log configs, the Prometheus targets), each with its version", response: config.configFilesResponseSchema, errors: [503] },
   "GET /api/config/files/{path}": { access: "viewer", summary: "One config file with its secrets masked, its version and its findings (path: workers/x.yaml or workers%2Fx.yaml)", response: config.configFileViewSchema, errors: [400, 404, 422, 503] },
+  "PUT /api/config/files/{path}": {
+    access: "operator",
+    summary: "Save a config file as an operation: 202 {operationId}, or 200 {unchanged: true}; 409 stale_base (details.current) when it changed since it was read; 422 with details.findings when the validator refuses it. Masked secrets («masked») are kept as they are on disk.",
+    body: json(config.saveConfigRequestSchema, "file"),
+    ...accepted,
+    errors: [400, 404, 409, 413, 415, 422],
+  },
   // Administration: users, API tokens, the audit log.
   "GET /api/admin/users": { access: "admin", summary: "Every user (never a password hash)", response: z.array(admin.adminUserSchema) },
   "POST /api/admin/users": { access: "admin", summary: "Add a user; without a password one is generated and answered once", body: json(admin.createUserRequestSchema), response: admin.createdUserSchema, status: 201, errors: [400, 409, 413, 415] },

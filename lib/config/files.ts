@@ -1,5 +1,4 @@
 import "server-only";
-import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
@@ -8,6 +7,7 @@ import { readConfigFile, UnsafeConfigPathError } from "@/lib/fs/safe";
 import { validateDeployment, type Finding } from "@/lib/synapse/rules";
 import { maskSecrets } from "@/lib/synapse/secrets";
 import { snapshotFiles } from "@/lib/operations/snapshot";
+import { fileVersion as versionOf } from "@/lib/synapse/file-version";
 
 /** What a file of the config directory is to the operator. */
 export type ConfigFileKind = "homeserver" | "worker" | "log_config" | "targets";
@@ -35,9 +35,7 @@ export interface ConfigFileView {
 const TARGETS = "prometheus/synapse-targets.json";
 const MAX_FILE_BYTES = 1024 * 1024;
 
-export function versionOf(bytes: Buffer | string): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
+export { fileVersion as versionOf } from "@/lib/synapse/file-version";
 
 /**
  * A path from a request: relative, inside the directory, of a plain shape. `..`, absolute paths,
@@ -101,7 +99,8 @@ export async function listConfigFiles(dir: string): Promise<ConfigFileEntry[]> {
   for (const p of await logConfigPaths(dir, files)) {
     if (entries.some((e) => e.path === p)) continue;
     const read = await readConfigFile(dir, p);
-    if (read) entries.push({ path: p, kind: "log_config", worker: null, version: versionOf(read.data), editable: true });
+    // Saving a log config (a SIGHUP, not a restart) comes with the editor; shown read-only until then.
+    if (read) entries.push({ path: p, kind: "log_config", worker: null, version: versionOf(read.data), editable: false });
   }
   return entries;
 }

@@ -4,6 +4,10 @@ import { planIntent } from "@/lib/synapse/plan";
 import type { PlanContext } from "@/lib/synapse/plan-context";
 import { intentSchema, PlanError, type Intent, type Operation, type Plan } from "@/lib/synapse/plan-schema";
 import { maskPlan } from "@/lib/synapse/secrets";
+import { readConfigFile } from "@/lib/fs/safe";
+import { fileVersion } from "@/lib/synapse/file-version";
+import { unmaskSecrets } from "@/lib/synapse/secrets-unmask";
+import { configDir } from "@/lib/topology/config-files";
 import { OperationConflictError } from "./errors";
 import * as history from "./history";
 import { beginOperation, defaultDeps, readOperation, recoverInterrupted, resolveRestore, subscribe, type Planner } from "./service";
@@ -29,9 +33,9 @@ function parseIntent(intent: Intent): Intent {
   return parsed.data;
 }
 
-function plannerFor(intent: Intent): Planner {
+function plannerFor(intent: Intent, edits?: Record<string, string>): Planner {
   const settings = planSettings();
-  return (snapshot, restoreTarget) => planIntent(intent, { snapshot, settings, restoreTarget });
+  return (snapshot, restoreTarget) => planIntent(intent, { snapshot, settings, restoreTarget, edits });
 }
 
 /** What an intent would do, without doing it (secrets masked). Throws PlanError. */
@@ -46,6 +50,22 @@ export async function previewPlan(intent: Intent): Promise<Plan> {
 export async function startOperation(intent: Intent, actor: string): Promise<{ operationId: string }> {
   const valid = parseIntent(intent);
   const { operationId, done } = await beginOperation(valid, actor, plannerFor(valid), defaultDeps());
+  done.catch((err: unknown) => logSafely(`[operations] ${operationId} could not be recorded to the end:`, err));
+  return { operationId };
+}
+
+/**
+ * Saves one edited config file as an operation (its content beside the intent, never in it).
+ * An edit that changes nothing on disk — the same bytes once masked secrets are put back — starts
+ * no operation. Throws PlanError (stale, invalid, not_found) or ConfigFindingsError.
+ */
+export async function saveConfigFile(edit: { path: string; content: string; baseVersion: string }, actor: string): Promise<{ operationId: string } | { unchanged: true }> {
+  const dir = configDir();
+  if (!dir) throw new Error("SYNAPSE_CONFIG_DIR is not set: there is no deployment to change");
+  const disk = (await readConfigFile(dir, edit.path))?.data.toString("utf8");
+  if (disk !== undefined && fileVersion(disk) === edit.baseVersion && unmaskSecrets(edit.content, disk, edit.path).text === disk) return { unchanged: true };
+  const intent = parseIntent({ kind: "edit_files", files: [{ path: edit.path, baseVersion: edit.baseVersion }] });
+  const { operationId, done } = await beginOperation(intent, actor, plannerFor(intent, { [edit.path]: edit.content }), defaultDeps());
   done.catch((err: unknown) => logSafely(`[operations] ${operationId} could not be recorded to the end:`, err));
   return { operationId };
 }

@@ -37,3 +37,12 @@ export const configFileViewSchema = z.object({
   findings: z.array(findingSchema),
 });
 export type ConfigFileViewResponse = z.infer<typeof configFileViewSchema>;
+
+/** PUT /api/config/files/{path}: the whole new content, and the version it was edited on. */
+export const saveConfigRequestSchema = z
+  .object({
+    content: z.string().max(1024 * 1024),
+    baseVersion: z.string().min(1).max(200).describe("the version the edit was made on (from GET); another one is 409 stale_base"),
+  })
+  .strict();
+export const saveConfigUnchangedSchema = z.object({ unchanged: z.literal(true) });

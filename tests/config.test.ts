@@ -1,0 +1,108 @@
+// Saving config files against the REAL lab (workers mode), through the route handler with a real
+// operator token: refusals leave every file byte-identical; a save restarts the worker it concerns
+// and it comes back healthy; two saves on one base give one 202 and one 409. The lab is put back.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as getFile, PUT as putFile } from "@/app/api/config/files/[...path]/route";
+import { createApiToken } from "@/lib/auth";
+import { closeDb } from "@/lib/db";
+import { getOperation } from "@/lib/operations";
+import { fileVersion } from "@/lib/synapse/file-version";
+import { eventually, readTree, requireLab } from "./lab-env";
+
+const GW = "workers/generic_worker1.yaml";
+let configDir: string;
+let dataDir: string;
+let token: string;
+
+beforeAll(async () => {
+  configDir = requireLab().configDir;
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "fleet-config-test-"));
+  process.env.FLEET_DATA_DIR = dataDir;
+  delete process.env.DATABASE_URL;
+  token = (await createApiToken({ role: "operator", name: "config tests" })).token;
+});
+afterAll(async () => {
+  await closeDb();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+function put(rel: string, body: unknown, contentType = "application/json"): Promise<Response> {
+  const req = new NextRequest(`http://fleet.local/api/config/files/${rel}`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token}`, "content-type": contentType },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return putFile(req, { params: Promise.resolve({ path: rel.split("/") }) });
+}
+
+async function read(rel: string): Promise<{ content: string; version: string }> {
+  const req = new NextRequest(`http://fleet.local/api/config/files/${rel}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await getFile(req, { params: Promise.resolve({ path: rel.split("/") }) });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { content: string; version: string };
+}
+
+async function finished(operationId: string) {
+  return eventually(async () => {
+    const op = await getOperation(operationId);
+    return op && ["succeeded", "failed", "interrupted"].includes(op.status) ? op : null;
+  }, 180_000, `operation ${operationId} to end`);
+}
+
+describe("saving config files on the lab", () => {
+  it("refuses bad saves with their 4xx and leaves every file byte-identical", async () => {
+    const before = readTree(configDir);
+    const gw = await read(GW);
+    const hs = await read("homeserver.yaml");
+    const cases: Array<[() => Promise<Response>, number, string?]> = [
+      [() => put(GW, { content: gw.content + "# stale\n", baseVersion: "made-up" }), 409, "stale_base"],
+      [() => put(GW, { content: gw.content.replace("names: [replication]", "names: [client]"), baseVersion: gw.version }), 422, "findings"],
+      [() => put(GW, { content: gw.content.replace("worker_name: generic_worker1", "worker_name: renamed"), baseVersion: gw.version }), 400],
+      [() => put("homeserver.yaml", { content: hs.content.replace(/^server_name: .*$/m, "server_name: «masked»"), baseVersion: hs.version }), 422, "findings"],
+      [() => put("..%2F..%2Fetc%2Fpasswd", { content: "x", baseVersion: "x" }), 400],
+      [() => put("workers/nope.yaml", { content: "x", baseVersion: "x" }), 404],
+      [() => put("prometheus/synapse-targets.json", { content: "[]", baseVersion: "x" }), 400],
+      [() => put(GW, { content: gw.content }), 400],
+      [() => put(GW, "content=x", "text/plain"), 415],
+      [() => put(GW, { content: "x".repeat(1024 * 1024 + 10), baseVersion: gw.version }), 413],
+    ];
+    // One at a time: each must be refused on its own merits, not for another one's lock.
+    for (const [call, status, reason] of cases) {
+      const r = await call();
+      const body = (await r.json()) as { error: { details?: { reason?: string; current?: Record<string, string> } } };
+      expect(r.status, JSON.stringify(body)).toBe(status);
+      if (reason) expect(body.error.details?.reason).toBe(reason);
+      if (reason === "stale_base") expect(body.error.details?.current).toEqual({ [GW]: fileVersion(readFileSync(path.join(configDir, GW))) });
+    }
+    expect(readTree(configDir)).toEqual(before);
+  });
+
+  it("an unchanged save starts nothing; a save restarts its worker healthy; a second save on the same base is 409", async () => {
+    const original = readFileSync(path.join(configDir, GW), "utf8");
+    const gw = await read(GW);
+    const same = await put(GW, { content: gw.content, baseVersion: gw.version });
+    expect(same.status).toBe(200);
+    expect(await same.json()).toEqual({ unchanged: true });
+
+    const edited = gw.content + "# saved by the config test\n";
+    const [first, second] = await Promise.all([put(GW, { content: edited, baseVersion: gw.version }), put(GW, { content: edited, baseVersion: gw.version })]);
+    const statuses = [first.status, second.status].sort();
+    expect(statuses).toEqual([202, 409]);
+    const accepted = first.status === 202 ? first : second;
+    const op = await finished(((await accepted.json()) as { operationId: string }).operationId);
+    expect(op.status, op.error ?? "").toBe("succeeded");
+    expect(op.steps.map((s) => `${s.kind} ${s.target ?? ""}`.trim())).toEqual(["write_files", "restart generic_worker1", "wait_healthy generic_worker1"]);
+    expect(readFileSync(path.join(configDir, GW), "utf8")).toBe(original + "# saved by the config test\n");
+
+    // Put it back the same way.
+    const now = await read(GW);
+    const back = await put(GW, { content: original, baseVersion: now.version });
+    expect(back.status).toBe(202);
+    expect((await finished(((await back.json()) as { operationId: string }).operationId)).status).toBe("succeeded");
+    expect(readFileSync(path.join(configDir, GW), "utf8")).toBe(original);
+  }, 400_000);
+});
