@@ -7,6 +7,8 @@ import path from "node:path";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getFile, PUT as putFile } from "@/app/api/config/files/[...path]/route";
+import { POST as planRoute } from "@/app/api/config/plan/route";
+import { POST as validateRoute } from "@/app/api/config/validate/route";
 import { createApiToken } from "@/lib/auth";
 import { closeDb } from "@/lib/db";
 import { getOperation } from "@/lib/operations";
@@ -44,6 +46,11 @@ async function read(rel: string): Promise<{ content: string; version: string }> 
   const res = await getFile(req, { params: Promise.resolve({ path: rel.split("/") }) });
   expect(res.status).toBe(200);
   return (await res.json()) as { content: string; version: string };
+}
+
+function post(handler: typeof planRoute, url: string, body: unknown): Promise<Response> {
+  const req = new NextRequest(`http://fleet.local${url}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  return handler(req, { params: Promise.resolve({}) });
 }
 
 async function finished(operationId: string) {
@@ -105,4 +112,28 @@ describe("saving config files on the lab", () => {
     expect((await finished(((await back.json()) as { operationId: string }).operationId)).status).toBe("succeeded");
     expect(readFileSync(path.join(configDir, GW), "utf8")).toBe(original);
   }, 400_000);
+
+  it("validates edited files as the browser does, and previews a save without applying it (secrets masked)", async () => {
+    const before = readTree(configDir);
+    const gw = await read(GW);
+    const broken = gw.content.replace("names: [replication]", "names: [client]");
+    const v = await post(validateRoute, "/api/config/validate", { files: { "homeserver.yaml": readFileSync(path.join(configDir, "homeserver.yaml"), "utf8"), [GW]: broken } });
+    expect(v.status).toBe(200);
+    const { findings } = (await v.json()) as { findings: Array<{ rule: string; file: string; line: number }> };
+    expect(findings.find((f) => f.rule === "writer-replication-listener")).toMatchObject({ file: GW });
+
+    const hs = await read("homeserver.yaml");
+    const p = await post(planRoute, "/api/config/plan", { path: "homeserver.yaml", content: hs.content + "max_upload_size: 100M\n", baseVersion: hs.version });
+    const text = await p.text();
+    expect(p.status, text).toBe(200);
+    const plan = JSON.parse(text) as { restarts: Array<{ process: string }>; files: Array<{ path: string }> };
+    expect(plan.files.map((f) => f.path)).toEqual(["homeserver.yaml"]);
+    expect(plan.restarts.map((r) => r.process)).toContain("main");
+    expect(plan.restarts.length).toBeGreaterThanOrEqual(2);
+    const disk = readFileSync(path.join(configDir, "homeserver.yaml"), "utf8");
+    for (const secret of [...disk.matchAll(/^(?:registration_shared_secret|macaroon_secret_key|form_secret):\s*"?([^"\n]+)"?/gm)].map((m) => m[1])) {
+      expect(text).not.toContain(secret);
+    }
+    expect(readTree(configDir)).toEqual(before);
+  });
 });

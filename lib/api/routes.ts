@@ -73,6 +73,8 @@ export const routeTable = {
     ...accepted,
     errors: [400, 404, 409, 413, 415, 422],
   },
+  "POST /api/config/validate": { access: "viewer", summary: "Findings for a set of config files (the validator the editor runs per keystroke, authoritative on the server); nothing is written", body: json(config.validateConfigRequestSchema, "file"), response: config.validateConfigResponseSchema, errors: [400, 413, 415] },
+  "POST /api/config/plan": { access: "operator", summary: "What saving one config file would do (file diff, restarts and why), secrets masked; nothing is applied", body: json(config.planConfigRequestSchema, "file"), response: planSchema, errors: [400, 404, 409, 413, 415, 422] },
   // Administration: users, API tokens, the audit log.
   "GET /api/admin/users": { access: "admin", summary: "Every user (never a password hash)", response: z.array(admin.adminUserSchema) },
   "POST /api/admin/users": { access: "admin", summary: "Add a user; without a password one is generated and answered once", body: json(admin.createUserRequestSchema), response: admin.createdUserSchema, status: 201, errors: [400, 409, 413, 415] },

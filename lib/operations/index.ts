@@ -70,6 +70,12 @@ export async function saveConfigFile(edit: { path: string; content: string; base
   return { operationId };
 }
 
+/** What saving one config file would do, secrets masked; nothing is applied. Throws like saveConfigFile. */
+export async function previewConfigSave(edit: { path: string; content: string; baseVersion: string }): Promise<Plan> {
+  const intent = parseIntent({ kind: "edit_files", files: [{ path: edit.path, baseVersion: edit.baseVersion }] });
+  return maskPlan(plannerFor(intent, { [edit.path]: edit.content })(await captureSnapshot(), undefined));
+}
+
 /** Like startOperation, but waits for the end (tests, CLI). */
 export async function runOperation(intent: Intent, actor: string): Promise<Operation> {
   const valid = parseIntent(intent);

@@ -46,3 +46,12 @@ export const saveConfigRequestSchema = z
   })
   .strict();
 export const saveConfigUnchangedSchema = z.object({ unchanged: z.literal(true) });
+
+/** POST /api/config/validate: the files to check, edited or not, by path (at most 64; 1 MiB in all). */
+export const validateConfigRequestSchema = z
+  .object({ files: z.record(z.string().min(1).max(200), z.string()).refine((f) => Object.keys(f).length <= 64, "at most 64 files") })
+  .strict();
+export const validateConfigResponseSchema = z.object({ findings: z.array(findingSchema) });
+
+/** POST /api/config/plan: what saving one file would do, nothing applied. */
+export const planConfigRequestSchema = saveConfigRequestSchema.extend({ path: z.string().min(1).max(200) }).strict();
