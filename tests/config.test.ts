@@ -7,10 +7,12 @@ import path from "node:path";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getFile, PUT as putFile } from "@/app/api/config/files/[...path]/route";
+import { GET as getFileRoute, POST as revealRoute } from "@/app/api/config/files/[...path]/route";
 import { POST as planRoute } from "@/app/api/config/plan/route";
 import { POST as validateRoute } from "@/app/api/config/validate/route";
 import { createApiToken } from "@/lib/auth";
 import { closeDb } from "@/lib/db";
+import { listAudit } from "@/lib/audit";
 import { getOperation } from "@/lib/operations";
 import { fileVersion } from "@/lib/synapse/file-version";
 import { eventually, readTree, requireLab } from "./lab-env";
@@ -111,7 +113,39 @@ describe("saving config files on the lab", () => {
     expect(back.status).toBe(202);
     expect((await finished(((await back.json()) as { operationId: string }).operationId)).status).toBe("succeeded");
     expect(readFileSync(path.join(configDir, GW), "utf8")).toBe(original);
+
+    // Both versions are in the history now, and an earlier one opens masked.
+    const list = await getFileRoute(new NextRequest(`http://fleet.local/api/config/files/${GW}/versions`, { headers: { authorization: `Bearer ${token}` } }), {
+      params: Promise.resolve({ path: [...GW.split("/"), "versions"] }),
+    });
+    const { versions } = (await list.json()) as { versions: Array<{ version: string }> };
+    const editedVersion = fileVersion(original + "# saved by the config test\n");
+    expect(versions.map((v) => v.version)).toEqual(expect.arrayContaining([fileVersion(original), editedVersion]));
+    const old = await getFileRoute(new NextRequest(`http://fleet.local/api/config/files/${GW}/versions/${editedVersion}`, { headers: { authorization: `Bearer ${token}` } }), {
+      params: Promise.resolve({ path: [...GW.split("/"), "versions", editedVersion] }),
+    });
+    expect(((await old.json()) as { content: string }).content).toContain("# saved by the config test");
   }, 400_000);
+
+  it("reveals one secret to an admin only, and the audit names the key, never the value", async () => {
+    const admin = (await createApiToken({ role: "admin", name: "config reveal" })).token;
+    const disk = readFileSync(path.join(configDir, "homeserver.yaml"), "utf8");
+    const secret = /^registration_shared_secret:\s*"([^"]+)"/m.exec(disk)![1];
+    const reveal = (who: string, key: string) =>
+      revealRoute(
+        new NextRequest("http://fleet.local/api/config/files/homeserver.yaml/reveal", { method: "POST", headers: { authorization: `Bearer ${who}`, "content-type": "application/json" }, body: JSON.stringify({ key }) }),
+        { params: Promise.resolve({ path: ["homeserver.yaml", "reveal"] }) },
+      );
+    expect((await reveal(token, "registration_shared_secret")).status).toBe(403);
+    const res = await reveal(admin, "registration_shared_secret");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ path: "homeserver.yaml", key: "registration_shared_secret", value: secret });
+    expect((await reveal(admin, "server_name")).status).toBe(400);
+    const entries = await listAudit({ limit: 20 });
+    const entry = entries.find((e) => e.action === "POST /api/config/files/{path}" && e.status === 200);
+    expect(entry).toMatchObject({ actor: "config reveal", target: "homeserver.yaml", detail: "reveal registration_shared_secret" });
+    expect(JSON.stringify(entries)).not.toContain(secret);
+  });
 
   it("validates edited files as the browser does, and previews a save without applying it (secrets masked)", async () => {
     const before = readTree(configDir);

@@ -65,7 +65,20 @@ export const routeTable = {
   "GET /api/export/compose/secrets": { access: "admin", summary: "The values of the compose file's ${VAR} references, as an env file (download; audited)", responseType: "text/plain", revealsSecrets: true },
   // The config directory, read: every file the editor may show (keys never), secrets masked.
   "GET /api/config/files": { access: "viewer", summary: "The config files the dashboard manages (homeserver.yaml, worker files, log configs, the Prometheus targets), each with its version", response: config.configFilesResponseSchema, errors: [503] },
-  "GET /api/config/files/{path}": { access: "viewer", summary: "One config file with its secrets masked, its version and its findings (path: workers/x.yaml or workers%2Fx.yaml)", response: config.configFileViewSchema, errors: [400, 404, 422, 503] },
+  "GET /api/config/files/{path}": {
+    access: "viewer",
+    summary: "One config file with its secrets masked, its version and its findings (path: workers/x.yaml or workers%2Fx.yaml); …/{path}/versions lists the versions history holds, …/{path}/versions/{version} opens one, masked",
+    response: z.union([config.configFileViewSchema, config.fileVersionsSchema, config.fileAtVersionSchema]),
+    errors: [400, 404, 422, 503],
+  },
+  "POST /api/config/files/{path}": {
+    access: "admin",
+    summary: "…/{path}/reveal {key}: the value of one secret of a config file, by dotted key path (an admin's explicit action, audited; the value is never logged)",
+    body: json(config.revealRequestSchema),
+    response: config.revealResponseSchema,
+    revealsSecrets: true,
+    errors: [400, 404, 413, 415],
+  },
   "PUT /api/config/files/{path}": {
     access: "operator",
     summary: "Save a config file as an operation: 202 {operationId}, or 200 {unchanged: true}; 409 stale_base (details.current) when it changed since it was read; 422 with details.findings when the validator refuses it. Masked secrets («masked») are kept as they are on disk.",

@@ -192,3 +192,15 @@ export async function findLatestSucceeded(kind: Intent["kind"]): Promise<{ id: s
   });
   return row ? { id: row.id, snapshotBefore: row.snapshotBefore ? (JSON.parse(row.snapshotBefore) as DeploymentSnapshot) : null } : null;
 }
+
+/** The config files of the newest operations' snapshots, before and after (unmasked: the caller masks). */
+export async function listSnapshotFiles(limit: number): Promise<Array<{ id: string; summary: string; createdAt: Date; before: Record<string, string> | null; after: Record<string, string> | null }>> {
+  const db = await getDb();
+  const rows = await db.operation.findMany({
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit,
+    select: { id: true, summary: true, createdAt: true, snapshotBefore: true, snapshotAfter: true },
+  });
+  const files = (json: string | null) => (json ? ((JSON.parse(json) as DeploymentSnapshot).files ?? null) : null);
+  return rows.map((r) => ({ id: r.id, summary: r.summary, createdAt: r.createdAt, before: files(r.snapshotBefore), after: files(r.snapshotAfter) }));
+}

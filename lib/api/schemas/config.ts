@@ -55,3 +55,15 @@ export const validateConfigResponseSchema = z.object({ findings: z.array(finding
 
 /** POST /api/config/plan: what saving one file would do, nothing applied. */
 export const planConfigRequestSchema = saveConfigRequestSchema.extend({ path: z.string().min(1).max(200) }).strict();
+
+/** GET /api/config/files/{path}/versions: the versions history's snapshots hold, newest first. */
+export const fileVersionsSchema = z.object({
+  path: z.string(),
+  versions: z.array(z.object({ version: z.string(), operationId: z.string(), point: z.enum(["before", "after"]), at: z.string(), summary: z.string() })),
+});
+/** GET /api/config/files/{path}/versions/{version}: one of them, masked. */
+export const fileAtVersionSchema = z.object({ path: z.string(), version: z.string(), content: z.string() });
+
+/** POST /api/config/files/{path}/reveal: one secret's value, by dotted key path (admin; audited). */
+export const revealRequestSchema = z.object({ key: z.string().min(1).max(300) }).strict();
+export const revealResponseSchema = z.object({ path: z.string(), key: z.string(), value: z.string() });
