@@ -10,6 +10,7 @@ const stepVerb: Record<Step["kind"], string> = {
   stop: "Stop",
   restart: "Restart",
   remove_container: "Remove container",
+  reload: "Reload log config (SIGHUP)",
   wait_healthy: "Wait until healthy",
 };
 

@@ -24,6 +24,8 @@ export interface ProcessRunner {
   logsTail(id: string, lines: number): Promise<string[]>;
   /** Host ports published by any process on the engine, stopped ones included. */
   usedHostPorts(): Promise<number[]>;
+  /** Sends a signal to the process (SIGHUP: Synapse re-reads its log config). */
+  signal(id: string, signal: "SIGHUP"): Promise<void>;
 }
 
 /** HTTP status codes the engine answers with when the target is already where we want it. */
@@ -167,6 +169,10 @@ export class ContainerRunner implements ProcessRunner {
 
   async stop(id: string, timeoutS = 10): Promise<void> {
     await this.tolerating(NOT_MODIFIED, `stop ${id.slice(0, 12)}`, () => this.api.getContainer(id).stop({ t: timeoutS }));
+  }
+
+  async signal(id: string, signal: "SIGHUP"): Promise<void> {
+    await engine(`signal ${id.slice(0, 12)} ${signal}`, () => this.api.getContainer(id).kill({ signal }));
   }
 
   async restart(id: string, timeoutS = 10): Promise<void> {

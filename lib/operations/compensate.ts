@@ -18,13 +18,15 @@ function specOnly(c: NonNullable<SnapshotProcess["container"]>): ContainerSpec {
  *   2. containers it created removed,
  *   3. containers it removed re-created from their snapshot spec (and started if they ran),
  *   4. processes it started stopped again, then processes it stopped started again,
- *   5. processes that loaded the new config restarted onto the old one,
+ *   5. processes that loaded the new config restarted onto the old one, and those that only
+ *      re-read their log config told to re-read the restored one,
  *   6. a wait until every process that ran before answers its health check.
  * Each undo step is recorded like a plan step. It carries on past a failing undo step and
  * returns what went wrong (null: everything was put back).
  */
 export async function compensate(state: ExecutionState, deps: ExecutorDeps): Promise<string | null> {
-  const changedNothing = state.backups.length === 0 && state.created.size === 0 && state.removed.size === 0 && state.lastAction.size === 0;
+  const changedNothing =
+    state.backups.length === 0 && state.created.size === 0 && state.removed.size === 0 && state.lastAction.size === 0 && state.reloaded.size === 0;
   if (changedNothing) return null;
   const problems: string[] = [];
   const undo = async (kind: string, target: string | null, reason: string, fn: () => Promise<string | null | void>) => {
@@ -82,6 +84,10 @@ export async function compensate(state: ExecutionState, deps: ExecutorDeps): Pro
   }
   for (const p of touched.filter((p) => wasRunning(p) && runsNow(p) && state.loadedNewConfig.has(p.name))) {
     await undo("restart", p.name, "restart onto the restored config", () => deps.runner.restart(p.container!.id, deps.stopTimeoutS));
+  }
+
+  for (const p of snapshotProcesses.filter((p) => state.reloaded.has(p.name) && wasRunning(p) && !state.loadedNewConfig.has(p.name) && runsNow(p))) {
+    await undo("reload", p.name, "re-read the restored log config", () => deps.runner.signal(p.container!.id, "SIGHUP"));
   }
 
   const previous = snapshotProcesses.filter(wasRunning).map((p) => p.name);

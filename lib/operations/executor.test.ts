@@ -46,6 +46,7 @@ class FakeRunner implements ProcessRunner {
     return ["line 1", `${id} said goodbye`];
   }
   async usedHostPorts() { return []; }
+  async signal(id: string, signal: string) { this.call(`signal ${id} ${signal}`); }
 }
 
 class FakeHealth implements HealthChecker {
@@ -172,6 +173,24 @@ describe("executePlan", () => {
       "restart id-main", // loaded the new homeserver.yaml: back onto the old one
     ]);
     expect(h.health.checked.at(-1)).toEqual(["main", "w1", "old", "stopme"]);
+  });
+
+  it("a log config edit reloads (SIGHUP) instead of restarting; a failure after it restores the file and reloads again", async () => {
+    writeFileSync(path.join(dir, "log.config"), "version: 1\n");
+    const h = harness();
+    h.health.down.set("w1", "exited");
+    const files: Plan["files"] = [{ path: "log.config", before: "version: 1\n", after: "version: 1\nroot: {level: DEBUG}\n" }];
+    const steps: Step[] = [
+      { kind: "write_files", reason: "" },
+      { kind: "reload", process: "main", reason: "" },
+      { kind: "reload", process: "w1", reason: "" },
+      { kind: "wait_healthy", processes: ["main", "w1"], timeoutMs: 1000, reason: "" },
+    ];
+    const before = readAll();
+    const result = await executePlan(plan(steps, files), h.snap, h.deps);
+    expect(result).toMatchObject({ ok: false, failedProcess: "w1" });
+    expect(readAll()).toEqual(before);
+    expect(h.runner.calls).toEqual(["signal id-main SIGHUP", "signal id-w1 SIGHUP", "logs id-w1", "signal id-main SIGHUP", "signal id-w1 SIGHUP"]);
   });
 
   it("refuses to write over a file that changed on disk since the plan, and touches nothing", async () => {

@@ -48,6 +48,8 @@ export interface ExecutionState {
   lastAction: Map<string, "start" | "stop" | "restart">;
   /** Snapshot processes (re)started after the config changed: they run the new config. */
   loadedNewConfig: Set<string>;
+  /** Snapshot processes told to re-read their log config (SIGHUP) after the files changed. */
+  reloaded: Set<string>;
   records: StepRecord[];
 }
 
@@ -146,6 +148,14 @@ async function runStep(step: Step, state: ExecutionState, deps: ExecutorDeps): P
     case "restart":
       await act(step.process, "restart", () => deps.runner.restart(id(step.process), deps.stopTimeoutS));
       return null;
+    case "reload":
+      try {
+        await deps.runner.signal(id(step.process), "SIGHUP");
+      } catch (err) {
+        throw new StepFailure((err as Error).message, step.process);
+      }
+      if (fromSnapshot(step.process)) state.reloaded.add(step.process);
+      return "SIGHUP sent";
     case "remove_container": {
       const cid = id(step.process);
       try {
@@ -178,7 +188,7 @@ async function failureLogsOf(state: ExecutionState, deps: ExecutorDeps, process:
  */
 export async function executePlan(plan: Plan, snapshot: DeploymentSnapshot, deps: ExecutorDeps, records = initialRecords(plan)): Promise<ExecutionResult> {
   const state: ExecutionState = {
-    plan, snapshot, backups: [], createdDirs: [], created: new Map(), removed: new Set(), lastAction: new Map(), loadedNewConfig: new Set(), records,
+    plan, snapshot, backups: [], createdDirs: [], created: new Map(), removed: new Set(), lastAction: new Map(), loadedNewConfig: new Set(), reloaded: new Set(), records,
   };
   const update = async (rec: StepRecord, patch: Partial<StepRecord>) => {
     Object.assign(rec, patch);

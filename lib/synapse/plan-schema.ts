@@ -97,6 +97,7 @@ export const stepSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("write_files"), reason: z.string() }),
   z.object({ kind: z.literal("create_container"), process: z.string(), spec: containerSpecSchema, reason: z.string() }),
   z.object({ kind: z.enum(["start", "stop", "restart", "remove_container"]), process: z.string(), reason: z.string() }),
+  z.object({ kind: z.literal("reload"), process: z.string(), reason: z.string() }).describe("SIGHUP: Synapse re-reads its log config without a restart"),
   z.object({ kind: z.literal("wait_healthy"), processes: z.array(z.string()), timeoutMs: z.number().int(), reason: z.string() }),
 ]);
 export type Step = z.infer<typeof stepSchema>;
