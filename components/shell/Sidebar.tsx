@@ -7,6 +7,7 @@ import { useState } from "react";
 const screens = [
   { href: "/", label: "Topology" },
   { href: "/logs", label: "Logs" },
+  { href: "/config", label: "Config" },
   { href: "/history", label: "History" },
 ];
 // Shown to admins only; the page and the admin API check the role themselves.

@@ -4,16 +4,22 @@ import { useRouter } from "next/navigation";
 import type { SynapseProcess } from "@/lib/api/schemas/topology";
 import { useOperations } from "@/components/operations/OperationsProvider";
 import { Menu, type MenuItem } from "@/components/ui/Menu";
+import { configFileOf, configHref } from "@/components/config/links";
 
-/** A card's actions: its logs; for operators restart, stop or start, remove (restart, stop and remove show their plan first). */
+/** A card's actions: its logs and its config; for operators restart, stop or start, remove (restart, stop and remove show their plan first). */
 export function ProcessCardMenu({ process: p, canOperate }: { process: SynapseProcess; canOperate: boolean }) {
   const { run, busy } = useOperations();
   const router = useRouter();
   const running = p.state === "running" || p.state === "restarting";
   const logs: MenuItem = { label: "Logs", description: "Tail its log on the worker page.", onSelect: () => router.push(`/workers/${encodeURIComponent(p.name)}?tab=logs`) };
-  if (!canOperate) return <CardMenu name={p.name} items={[logs]} />;
+  const file = configFileOf(p);
+  const config: MenuItem[] = file
+    ? [{ label: "Edit config", description: canOperate ? "Its YAML in the config editor." : "Read its YAML in the config editor.", onSelect: () => router.push(configHref(file)) }]
+    : [];
+  if (!canOperate) return <CardMenu name={p.name} items={[logs, ...config]} />;
   const items: MenuItem[] = [
     logs,
+    ...config,
     { label: "Restart", description: "Restart this process.", disabled: busy, onSelect: () => run({ kind: "restart", name: p.name }, "always") },
     running
       ? { label: "Stop", description: "Stop it on purpose (grey, not red).", disabled: busy, onSelect: () => run({ kind: "stop", name: p.name }, "always") }

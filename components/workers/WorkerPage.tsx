@@ -8,17 +8,19 @@ import { usePickableProcesses } from "@/components/logs/ProcessPicker";
 import { ProcessCard } from "@/components/topology/ProcessCard";
 import { useLiveTopology } from "@/components/topology/useLiveTopology";
 import { useCanOperate } from "@/components/shell/PrincipalContext";
+import { WorkerConfig } from "./WorkerConfig";
 import { WorkerHistory } from "./WorkerHistory";
 import { WorkerOverview } from "./WorkerOverview";
 
 const tabs = [
   { id: "overview", label: "Overview" },
   { id: "logs", label: "Logs" },
+  { id: "config", label: "Config" },
   { id: "history", label: "History" },
 ] as const;
 type Tab = (typeof tabs)[number]["id"];
 
-/** One worker: its card, then Overview (live stats), Logs (its log panel) and History; the tab is in the URL. */
+/** One worker: its card, then Overview (live stats), Logs (its log panel), Config (its YAML) and History; the tab is in the URL. */
 export function WorkerPage({ name }: { name: string }) {
   const params = useSearchParams();
   const tab: Tab = tabs.find((t) => t.id === params.get("tab"))?.id ?? "overview";
@@ -80,6 +82,7 @@ export function WorkerPage({ name }: { name: string }) {
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className={tab === "logs" ? "flex min-h-0 flex-1 flex-col" : ""}>
         {tab === "overview" ? process ? <WorkerOverview process={process} /> : null : null}
         {tab === "logs" ? <LogViewer processes={processes} fixedWorkers={fixed} /> : null}
+        {tab === "config" ? process ? <WorkerConfig process={process} canOperate={canOperate} /> : null : null}
         {tab === "history" ? <WorkerHistory name={name} /> : null}
       </div>
     </div>

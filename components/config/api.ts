@@ -1,0 +1,97 @@
+"use client";
+
+import type { z } from "zod";
+import type { configFileEntrySchema, ConfigFileViewResponse, findingSchema } from "@/lib/api/schemas/config";
+import type { OperationAccepted } from "@/lib/api/schemas/operations";
+import type { Plan } from "@/lib/synapse/plan-schema";
+import { ApiRequestError } from "@/components/operations/api";
+
+export type ConfigFileEntry = z.infer<typeof configFileEntrySchema>;
+export type ConfigFileView = ConfigFileViewResponse;
+export type ServerFinding = z.infer<typeof findingSchema>;
+
+/** A config route's refusal with its details kept: the editor acts on stale_base and findings. */
+export class ConfigRequestError extends ApiRequestError {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    readonly details: Record<string, unknown> | null,
+  ) {
+    super(status, code, message);
+    this.name = "ConfigRequestError";
+  }
+
+  /** The file changed on disk since it was opened (409 stale_base). */
+  get stale(): boolean {
+    return this.status === 409 && this.details?.reason === "stale_base";
+  }
+
+  /** The validator's error findings behind a 422, if that is what this is. */
+  get findings(): ServerFinding[] {
+    return this.status === 422 && Array.isArray(this.details?.findings) ? (this.details.findings as ServerFinding[]) : [];
+  }
+}
+
+/**
+ * The config routes' fetch. Like apiFetch (a 401 goes to sign-in), but a refusal keeps its
+ * `details`, which apiFetch flattens into the message.
+ */
+async function configFetch<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { cache: "no-store", ...init, headers: init?.body ? { "Content-Type": "application/json" } : undefined });
+  if (res.status === 401) {
+    window.location.href = `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+    throw new ConfigRequestError(401, "unauthorized", "Signed out", null);
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
+    const details = body?.error?.details;
+    throw new ConfigRequestError(
+      res.status,
+      body?.error?.code ?? "internal",
+      body?.error?.message ?? `Request failed (${res.status})`,
+      details && typeof details === "object" && !Array.isArray(details) ? (details as Record<string, unknown>) : null,
+    );
+  }
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+// The catch-all route takes `workers/x.yaml` as is; each segment is encoded on its own.
+const fileUrl = (path: string) => `/api/config/files/${path.split("/").map(encodeURIComponent).join("/")}`;
+
+export async function fetchConfigFiles(): Promise<ConfigFileEntry[]> {
+  return (await configFetch<{ files: ConfigFileEntry[] }>("/api/config/files")).body.files;
+}
+
+/** One file as the editor opens it: secrets masked, its version (the base of a save) and its findings. */
+export async function fetchConfigFile(path: string): Promise<ConfigFileView> {
+  return (await configFetch<ConfigFileView>(fileUrl(path))).body;
+}
+
+export interface ConfigEdit {
+  path: string;
+  content: string;
+  baseVersion: string;
+}
+
+/** What saving would do (diff, restarts and why); nothing is applied. Refusals as for a save. */
+export async function planConfigSave(edit: ConfigEdit): Promise<Plan> {
+  return (await configFetch<Plan>("/api/config/plan", { method: "POST", body: JSON.stringify(edit) })).body;
+}
+
+/** Saves: an operation to follow, or nothing to do when the content is what is on disk. */
+export async function saveConfigFile(edit: ConfigEdit): Promise<{ operationId: string } | { unchanged: true }> {
+  const { body } = await configFetch<OperationAccepted | { unchanged: true }>(fileUrl(edit.path), {
+    method: "PUT",
+    body: JSON.stringify({ content: edit.content, baseVersion: edit.baseVersion }),
+  });
+  return body;
+}
+
+export const configFilesKey = ["config", "files"] as const;
+export const configFileKey = (path: string) => ["config", "file", path] as const;
+/** The masked contents of every file the validator reads, for checking an edit in context. */
+export const configDeploymentKey = ["config", "deployment"] as const;
+
+/** The files validateDeployment looks at: homeserver.yaml and the worker files. */
+export const isValidatedFile = (e: Pick<ConfigFileEntry, "kind">) => e.kind === "homeserver" || e.kind === "worker";
