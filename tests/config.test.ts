@@ -15,7 +15,7 @@ import { closeDb } from "@/lib/db";
 import { listAudit } from "@/lib/audit";
 import { getOperation } from "@/lib/operations";
 import { fileVersion } from "@/lib/synapse/file-version";
-import { eventually, readTree, requireLab } from "./lab-env";
+import { docker, eventually, readTree, requireLab } from "./lab-env";
 
 const GW = "workers/generic_worker1.yaml";
 let configDir: string;
@@ -170,4 +170,23 @@ describe("saving config files on the lab", () => {
     }
     expect(readTree(configDir)).toEqual(before);
   });
+
+  it("a log config save reloads the processes that name it (SIGHUP): none restarts, all stay healthy, and it is put back", async () => {
+    const startedAt = () => docker("ps", "-q", "--filter", "label=com.docker.compose.project=fleetlab").split("\n").map((id) => docker("inspect", "-f", "{{.Name}} {{.State.StartedAt}}", id)).sort();
+    const before = startedAt();
+    const original = readFileSync(path.join(configDir, "log.config"), "utf8");
+    const file = await read("log.config");
+    const edited = file.content + "# reloaded by the config test\n";
+    const res = await put("log.config", { content: edited, baseVersion: file.version });
+    expect(res.status).toBe(202);
+    const op = await finished(((await res.json()) as { operationId: string }).operationId);
+    expect(op.status, op.error ?? "").toBe("succeeded");
+    expect(op.steps.filter((s) => s.kind === "reload").map((s) => s.target).sort()).toEqual(["federation_sender1", "generic_worker1", "main", "media_worker"]);
+    expect(op.steps.some((s) => s.kind === "restart")).toBe(false);
+    expect(startedAt()).toEqual(before);
+    const now = await read("log.config");
+    const back = await put("log.config", { content: original, baseVersion: now.version });
+    expect((await finished(((await back.json()) as { operationId: string }).operationId)).status).toBe("succeeded");
+    expect(readFileSync(path.join(configDir, "log.config"), "utf8")).toBe(original);
+  }, 300_000);
 });

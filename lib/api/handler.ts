@@ -30,7 +30,7 @@ export interface RouteContext<P> {
 export function apiRoute<P = Record<string, never>>(key: RouteKey, fn: (ctx: RouteContext<P>) => Promise<Response | unknown>) {
   const spec: RouteSpec = routeTable[key];
   const method = key.slice(0, key.indexOf(" "));
-  const audited = isMutation(method) || spec.revealsSecrets === true;
+  const audited = (isMutation(method) && spec.readOnly !== true) || spec.revealsSecrets === true;
   return async (req: NextRequest, segment: { params: Promise<P> }): Promise<Response> => {
     let principal: Principal | null = null;
     const audit: RouteContext<P>["audit"] = {};

@@ -31,6 +31,8 @@ export interface RouteSpec {
   stream?: boolean;
   /** A read that reveals secrets: audited like a mutation. */
   revealsSecrets?: boolean;
+  /** A POST that changes nothing (it computes an answer from its body): not audited, open to its role. */
+  readOnly?: boolean;
 }
 
 const json = (schema: z.ZodType, limit: keyof typeof BODY_LIMITS = "json") => ({ schema, limit });
@@ -86,7 +88,7 @@ export const routeTable = {
     ...accepted,
     errors: [400, 404, 409, 413, 415, 422],
   },
-  "POST /api/config/validate": { access: "viewer", summary: "Findings for a set of config files (the validator the editor runs per keystroke, authoritative on the server); nothing is written", body: json(config.validateConfigRequestSchema, "file"), response: config.validateConfigResponseSchema, errors: [400, 413, 415] },
+  "POST /api/config/validate": { access: "viewer", summary: "Findings for a set of config files (the validator the editor runs per keystroke, authoritative on the server); nothing is written", body: json(config.validateConfigRequestSchema, "file"), response: config.validateConfigResponseSchema, readOnly: true, errors: [400, 413, 415] },
   "POST /api/config/plan": { access: "operator", summary: "What saving one config file would do (file diff, restarts and why), secrets masked; nothing is applied", body: json(config.planConfigRequestSchema, "file"), response: planSchema, errors: [400, 404, 409, 413, 415, 422] },
   // Administration: users, API tokens, the audit log.
   "GET /api/admin/users": { access: "admin", summary: "Every user (never a password hash)", response: z.array(admin.adminUserSchema) },

@@ -64,7 +64,7 @@ describe("the config files the editor may show", () => {
       ["homeserver.yaml", "homeserver", null, true],
       ["workers/generic_worker1.yaml", "worker", "generic_worker1", true],
       ["prometheus/synapse-targets.json", "targets", null, false],
-      ["log.config", "log_config", null, false],
+      ["log.config", "log_config", null, true],
     ]);
     expect(files[0].version).toBe(versionOf(HS));
   });

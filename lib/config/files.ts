@@ -1,5 +1,4 @@
 import "server-only";
-import fs from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
 import { ApiError } from "@/lib/api/errors";
@@ -7,6 +6,7 @@ import { readConfigFile, UnsafeConfigPathError } from "@/lib/fs/safe";
 import { validateDeployment, type Finding } from "@/lib/synapse/rules";
 import { maskSecrets } from "@/lib/synapse/secrets";
 import { snapshotFiles } from "@/lib/operations/snapshot";
+import { isLogConfigPath } from "@/lib/synapse/log-configs";
 import { fileVersion as versionOf } from "@/lib/synapse/file-version";
 
 /** What a file of the config directory is to the operator. */
@@ -51,58 +51,13 @@ export function parseConfigPath(raw: string): string {
   return rel;
 }
 
-/**
- * The log configs homeserver.yaml and the worker files name, as paths inside the config dir.
- * They are paths inside the containers; the shortest trailing part of one that names a file in
- * the config dir is taken (the lab's /data/log.config is log.config).
- */
-async function logConfigPaths(dir: string, files: Record<string, string>): Promise<string[]> {
-  const named = new Set<string>();
-  for (const [file, text] of Object.entries(files)) {
-    if (file === TARGETS) continue;
-    let doc: unknown;
-    try {
-      doc = parse(text, { uniqueKeys: false });
-    } catch {
-      continue; // the validator says why
-    }
-    const value = (doc as Record<string, unknown> | null)?.[file === "homeserver.yaml" ? "log_config" : "worker_log_config"];
-    if (typeof value === "string" && value.length < 500) named.add(value);
-  }
-  const out = new Set<string>();
-  for (const p of named) {
-    const parts = p.split("/").filter(Boolean);
-    for (let i = parts.length - 1; i >= 0; i--) {
-      const rel = parts.slice(i).join("/");
-      if (rel.split("/").some((s) => s === "..")) break;
-      if (/\.(key|pem)$/.test(rel)) break; // keys are never served, whatever names them
-      const st = await fs.lstat(path.join(dir, rel)).catch(() => null);
-      if (st?.isFile()) {
-        out.add(rel);
-        break;
-      }
-    }
-  }
-  return [...out].sort();
-}
-
 /** Every file the config editor may show, with its version; nothing else is ever served. */
 export async function listConfigFiles(dir: string): Promise<ConfigFileEntry[]> {
   const files = await snapshotFiles(dir);
-  const entries: ConfigFileEntry[] = Object.entries(files).map(([p, text]) => ({
-    path: p,
-    kind: p === "homeserver.yaml" ? "homeserver" : p === TARGETS ? "targets" : "worker",
-    worker: p.startsWith("workers/") ? workerNameOf(text, p) : null,
-    version: versionOf(text),
-    editable: p !== TARGETS,
-  }));
-  for (const p of await logConfigPaths(dir, files)) {
-    if (entries.some((e) => e.path === p)) continue;
-    const read = await readConfigFile(dir, p);
-    // Saving a log config (a SIGHUP, not a restart) comes with the editor; shown read-only until then.
-    if (read) entries.push({ path: p, kind: "log_config", worker: null, version: versionOf(read.data), editable: false });
-  }
-  return entries;
+  return Object.entries(files).map(([p, text]) => {
+    const kind: ConfigFileKind = p === "homeserver.yaml" ? "homeserver" : p === TARGETS ? "targets" : isLogConfigPath(p) ? "log_config" : "worker";
+    return { path: p, kind, worker: kind === "worker" ? workerNameOf(text, p) : null, version: versionOf(text), editable: kind !== "targets" };
+  });
 }
 
 function workerNameOf(text: string, file: string): string | null {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { ContainerRunner, type ProcessRunner } from "@/lib/docker/containers";
 import { UnsafeConfigPathError, kindOf, readConfigFile } from "@/lib/fs/safe";
 import { FLEET_MANAGED_LABEL } from "@/lib/synapse/container-spec";
+import { logConfigsNamed } from "@/lib/synapse/log-configs";
 import type { DeploymentSnapshot } from "@/lib/synapse/plan-schema";
 import { configDir } from "@/lib/topology/config-files";
 import { discoverDrafts } from "@/lib/topology/discover";
@@ -25,8 +26,36 @@ export async function snapshotFiles(dir: string): Promise<Record<string, string>
   }
   const targets = await text("prometheus/synapse-targets.json");
   if (targets !== null) files["prometheus/synapse-targets.json"] = targets;
+  for (const rel of await logConfigPaths(dir, files)) {
+    const content = await text(rel);
+    if (content !== null) files[rel] = content;
+  }
   return files;
 }
+
+/**
+ * The log configs homeserver.yaml (log_config) and the worker files (worker_log_config) name, as
+ * paths inside the config dir. They are paths inside the containers; the shortest trailing part
+ * of one that names a regular file in the config dir is taken (the lab's /data/log.config is
+ * log.config). Keys and files that are links are never taken.
+ */
+export async function logConfigPaths(dir: string, files: Record<string, string>): Promise<string[]> {
+  const out = new Set<string>();
+  for (const named of logConfigsNamed(files)) {
+    const parts = named.split("/").filter(Boolean);
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const rel = parts.slice(i).join("/");
+      if (parts.slice(i).some((s) => s === ".." || s === ".") || /\.(key|pem)$/.test(rel)) break;
+      const st = await fs.lstat(path.join(dir, rel)).catch(() => null);
+      if (st?.isFile()) {
+        out.add(rel);
+        break;
+      }
+    }
+  }
+  return [...out].sort();
+}
+
 
 /** The names of workers/*.yaml; the workers directory itself must not be a link. */
 async function workerFileNames(dir: string): Promise<string[]> {

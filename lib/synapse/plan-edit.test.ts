@@ -27,6 +27,21 @@ function thrown(fn: () => unknown): unknown {
 const lab = labSnapshot().files;
 
 describe("saving edited config files", () => {
+  it("a log config edit reloads every running process that names it (SIGHUP), restarting none; a broken one is refused", () => {
+    const snapshot = labSnapshot();
+    snapshot.files["log.config"] = "version: 1\nroot: {level: INFO}\n";
+    const base = fileVersion(snapshot.files["log.config"]);
+    const intent = { kind: "edit_files" as const, files: [{ path: "log.config", baseVersion: base }] };
+    const plan = planIntent(intent, { snapshot, edits: { "log.config": "version: 1\nroot: {level: DEBUG}\n" } });
+    expect(plan.restarts).toEqual([]);
+    expect(stepLines(plan)[0]).toBe("write_files");
+    expect(stepLines(plan).at(-1)).toMatch(/^wait_healthy /);
+    expect(plan.steps.filter((s) => s.kind === "restart")).toEqual([]);
+    expect(plan.steps.filter((s) => s.kind === "reload").map((s) => (s as { process: string }).process).sort()).toEqual(["federation_sender1", "generic_worker1", "main", "media_worker"]);
+    expect(() => planIntent(intent, { snapshot, edits: { "log.config": "version: 2\n" } })).toThrow(ConfigFindingsError);
+    expect(() => planIntent(intent, { snapshot, edits: { "log.config": "root: [unclosed\n" } })).toThrow(ConfigFindingsError);
+  });
+
   it("a worker file edit restarts that worker only, then waits for it", () => {
     const plan = save({ [GW]: lab[GW].replace("/data/log.config", "/data/log2.config") });
     expect(plan.files.map((f) => f.path)).toEqual([GW]);
@@ -74,7 +89,7 @@ describe("saving edited config files", () => {
     expect(() => save({ [GW]: lab[GW].replace("worker_name: generic_worker1", "worker_name: gw9") })).toThrow(/worker_name cannot change/);
     expect(() => save({ [GW]: lab[GW].replace("port: 8009", "port: 8019") })).toThrow(/listener port/);
     expect(() => save({ "prometheus/synapse-targets.json": "[]" })).toThrow(/read-only/);
-    expect(() => planIntent({ kind: "edit_files", files: [{ path: "log.config", baseVersion: "x" }] }, { snapshot: labSnapshot(), edits: { "log.config": "" } })).toThrow(/cannot be edited/);
+    expect(() => planIntent({ kind: "edit_files", files: [{ path: "media_store/x", baseVersion: "x" }] }, { snapshot: labSnapshot(), edits: { "media_store/x": "" } })).toThrow(/not a config file/);
     expect(() => planIntent({ kind: "edit_files", files: [{ path: GW, baseVersion: fileVersion(lab[GW]) }] }, { snapshot: labSnapshot() })).toThrow(/no content/);
   });
 });

@@ -1,12 +1,13 @@
-import { parse } from "yaml";
+import { parse, parseDocument } from "yaml";
 import { parseHomeserverConfig, parseWorkerConfig, type WorkerConfig } from "./config";
-import { HOMESERVER_FILE, isRunning, isWorkerFile, readDeployment, TARGETS_FILE } from "./deployment";
+import { HOMESERVER_FILE, isRunning, readDeployment, TARGETS_FILE } from "./deployment";
 import { fileVersion } from "./file-version";
 import { healthTimeout, type PlanContext } from "./plan-context";
 import { applyFileChanges } from "./plan-draft";
 import { restartsFor } from "./plan-restarts";
 import { ConfigFindingsError, PlanError, type FileChange, type Intent, type Plan, type Step } from "./plan-schema";
 import { errorsOf, validateDeployment } from "./rules";
+import { isLogConfigPath, logConfigNames, namesLogConfig } from "./log-configs";
 import { unmaskSecrets } from "./secrets-unmask";
 
 type EditIntent = Extract<Intent, { kind: "edit_files" }>;
@@ -40,6 +41,21 @@ function otherKeysChanged(before: string, after: string): string[] {
   return [...keys].filter((k) => !KEYS_WITH_KNOWN_RESTARTS.has(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
 }
 
+/** A log config must be one YAML mapping with `version: 1` (Python's logging.config.dictConfig). */
+function logConfigErrors(f: FileChange): Array<{ rule: string; level: "error"; file: string; line: number; message: string }> {
+  if (!isLogConfigPath(f.path) || f.after === null) return [];
+  const doc = parseDocument(f.after, { uniqueKeys: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    return [{ rule: "yaml-syntax", level: "error", file: f.path, line: e.linePos?.[0].line ?? 1, message: e.message.split("\n")[0] }];
+  }
+  const v = doc.toJS() as unknown;
+  if (!v || typeof v !== "object" || Array.isArray(v) || (v as Record<string, unknown>).version !== 1) {
+    return [{ rule: "not-a-mapping", level: "error", file: f.path, line: 1, message: `${f.path} must be a mapping with version: 1 (Python logging's dictConfig)` }];
+  }
+  return [];
+}
+
 function portsOf(w: WorkerConfig): string {
   return JSON.stringify(w.listeners.map((l) => [l.type, l.port]));
 }
@@ -58,9 +74,8 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
   const unmaskFindings = [];
   for (const { path, baseVersion } of intent.files) {
     if (path === TARGETS_FILE) throw new PlanError("invalid", `${path} is written by the dashboard's plans; it is read-only here`);
-    if (path !== HOMESERVER_FILE && !isWorkerFile(path)) throw new PlanError("invalid", `${path} cannot be edited here: homeserver.yaml and workers/*.yaml can`);
     const before = ctx.snapshot.files[path];
-    if (before === undefined) throw new PlanError("not_found", `${path} is not in the config directory`);
+    if (before === undefined) throw new PlanError("not_found", `${path} is not a config file the dashboard manages`);
     const current = fileVersion(before);
     if (baseVersion !== current) stale[path] = current;
     const edited = edits[path];
@@ -76,14 +91,24 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
 
   const after = applyFileChanges(ctx.snapshot.files, files);
   const edited = new Set(files.map((f) => f.path));
-  const errors = errorsOf(validateDeployment(after)).filter((f) => edited.has(f.file));
+  const errors = [...errorsOf(validateDeployment(after)).filter((f) => edited.has(f.file)), ...files.flatMap(logConfigErrors)];
   if (errors.length > 0) throw new ConfigFindingsError(errors);
 
   const restart = new Map<string, string[]>();
   const add = (name: string, reason: string) => restart.set(name, [...(restart.get(name) ?? []), reason]);
   const warnings: string[] = [];
   let together: Array<{ key: string; members: string[]; reason: string }> = [];
+  const reload = new Map<string, string>();
   for (const f of files) {
+    if (isLogConfigPath(f.path)) {
+      // Synapse re-reads its log config on SIGHUP: the processes that name this one reload, nothing restarts.
+      for (const [file, named] of logConfigNames(after)) {
+        if (!namesLogConfig(named, f.path)) continue;
+        const name = file === HOMESERVER_FILE ? "main" : dep.workers.find((w) => w.file === file)?.name;
+        if (name) reload.set(name, `${f.path} changed: ${name} re-reads its log config (SIGHUP)`);
+      }
+      continue;
+    }
     if (f.path === HOMESERVER_FILE) {
       const set = restartsFor({ before: dep.hs, after: parseHomeserverConfig(f.after!), hsChanged: true, staying: dep.workers.map((w) => w.name) });
       for (const [name, reasons] of set.restart) for (const r of reasons) add(name, r);
@@ -124,7 +149,10 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
   for (const g of groups) for (const m of g.members) steps.push({ kind: "stop", process: m, reason: g.reason });
   for (const g of groups) for (const m of g.members) steps.push({ kind: "start", process: m, reason: g.reason });
   for (const [name, reasons] of restarts) steps.push({ kind: "restart", process: name, reason: [...new Set(reasons)].join("; ") });
-  const touched = [...new Set([...restarts.map(([n]) => n), ...inGroup])];
+  const restartedNames = new Set([...restarts.map(([n]) => n), ...inGroup]);
+  const reloads = [...reload.entries()].filter(([name]) => !restartedNames.has(name) && running.has(name));
+  for (const [name, reason] of reloads) steps.push({ kind: "reload", process: name, reason });
+  const touched = [...new Set([...restarts.map(([n]) => n), ...inGroup, ...reloads.map(([n]) => n)])];
   if (touched.length > 0) steps.push({ kind: "wait_healthy", processes: touched, timeoutMs: healthTimeout(ctx), reason: "every restarted process answers /health" });
 
   const restartList = [

@@ -1,3 +1,4 @@
+import { isLogConfigPath } from "./log-configs";
 import { HOMESERVER_FILE } from "./deployment";
 import { errorsOf, validateDeployment } from "./rules";
 import { healthTimeout, type PlanContext } from "./plan-context";
@@ -20,9 +21,14 @@ function specOf(p: Process): ContainerSpec {
 
 function fileChanges(current: Record<string, string>, target: Record<string, string>): FileChange[] {
   const paths = [...new Set([...Object.keys(current), ...Object.keys(target)])].sort();
-  return paths
-    .map((path) => ({ path, before: current[path] ?? null, after: target[path] ?? null }))
-    .filter((c) => c.before !== c.after);
+  return (
+    paths
+      // A log config the snapshot does not hold was not recorded then (older snapshots kept only
+      // homeserver.yaml and worker files): it is left as it is, never deleted.
+      .filter((path) => path in target || !isLogConfigPath(path))
+      .map((path) => ({ path, before: current[path] ?? null, after: target[path] ?? null }))
+      .filter((c) => c.before !== c.after)
+  );
 }
 
 export function planRestore(intent: Extract<Intent, { kind: "restore" | "restore_workers" }>, ctx: PlanContext): Plan {
@@ -69,6 +75,16 @@ export function planRestore(intent: Extract<Intent, { kind: "restore" | "restore
   }
   restarts.sort((a, b) => (a.process === "main" ? -1 : b.process === "main" ? 1 : a.process.localeCompare(b.process)));
   for (const r of restarts) steps.push({ kind: "restart", process: r.process, reason: r.reason });
+  // A log config put back: the running processes that stay and are not restarted re-read it (SIGHUP).
+  const logConfigs = files.filter((f) => isLogConfigPath(f.path) && f.after !== null).map((f) => f.path);
+  if (logConfigs.length > 0) {
+    const restarted = new Set(restarts.map((r) => r.process));
+    for (const p of staying) {
+      if (p.state === "running" && now.get(p.name)!.state === "running" && !restarted.has(p.name)) {
+        steps.push({ kind: "reload", process: p.name, reason: `${logConfigs.join(", ")} put back: re-read the log config` });
+      }
+    }
+  }
   const healthy = past.processes.filter((p) => p.container && p.state === "running").map((p) => p.name);
   if (healthy.length > 0) steps.push({ kind: "wait_healthy", processes: healthy, timeoutMs: healthTimeout(ctx), reason: "every process of the restored deployment answers /health" });
   if (steps.length === 0) throw new PlanError("conflict", "the deployment already matches the snapshot");

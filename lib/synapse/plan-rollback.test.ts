@@ -87,6 +87,20 @@ describe("restore", () => {
     expect(plan.summary).toMatch(/^Restore the deployment before operation op1/);
   });
 
+  it("restore leaves a log config the snapshot did not record, and puts back one it did, with a reload", () => {
+    const then = labSnapshot();
+    const now = labSnapshot();
+    now.files["log.config"] = "version: 1\nroot: {level: DEBUG}\n";
+    now.files["homeserver.yaml"] += "# edited\n";
+    const untouched = planIntent({ kind: "restore", operationId: "op1", point: "before" }, { snapshot: now, restoreTarget: then });
+    expect(untouched.files.map((f) => f.path)).toEqual(["homeserver.yaml"]);
+    then.files["log.config"] = "version: 1\nroot: {level: INFO}\n";
+    now.files["homeserver.yaml"] = then.files["homeserver.yaml"];
+    const back = planIntent({ kind: "restore", operationId: "op1", point: "before" }, { snapshot: now, restoreTarget: then });
+    expect(back.files).toEqual([{ path: "log.config", before: now.files["log.config"], after: then.files["log.config"] }]);
+    expect(back.steps.filter((s) => s.kind === "reload").length).toBe(4);
+  });
+
   it("refuses without a snapshot to restore", () => {
     expect(() => planIntent({ kind: "restore_workers" }, { snapshot: labSnapshot() })).toThrow(/no rollback to undo/);
   });
