@@ -85,9 +85,35 @@ describe("saving edited config files", () => {
     expect((stray as ConfigFindingsError).findings.map((f) => f.rule)).toEqual(["masked-value-unknown"]);
   });
 
-  it("refuses a rename, a port change, the targets file and files it does not manage", () => {
+  it("a metrics port change moves the worker's Prometheus target in the same plan", () => {
+    const plan = save({ [GW]: lab[GW].replace("port: 9001", "port: 9011") });
+    const targets = plan.files.find((f) => f.path === "prometheus/synapse-targets.json")!;
+    expect(targets.after).toContain("synapse-worker-generic:9011");
+    expect(targets.after).not.toContain(":9001");
+    expect(targets.after).toContain("synapse:9000");
+    expect(stepLines(plan)).toEqual(["write_files", "restart generic_worker1", "wait_healthy generic_worker1"]);
+  });
+
+  it("an http port change re-creates a dashboard-made worker with the new published port and Traefik label; a compose-made one is warned about", () => {
+    const compose = save({ [GW]: lab[GW].replace("port: 8009", "port: 8019") });
+    expect(stepLines(compose)).toEqual(["write_files", "restart generic_worker1", "wait_healthy generic_worker1"]);
+    expect(compose.warnings.join(" ")).toMatch(/docker compose: change its published port/);
+
+    const snapshot = labSnapshot();
+    const gw = snapshot.processes.find((p) => p.name === "generic_worker1")!;
+    gw.container = { ...gw.container!, managedByFleet: true, labels: { ...gw.container!.labels, "traefik.http.services.synapse-client.loadbalancer.server.port": "8009" } };
+    const edits = { [GW]: lab[GW].replace("port: 8009", "port: 8019") };
+    const plan = planIntent({ kind: "edit_files", files: [{ path: GW, baseVersion: fileVersion(lab[GW]) }] }, { snapshot, edits });
+    expect(stepLines(plan)).toEqual(["stop generic_worker1", "remove_container generic_worker1", "write_files", "create_container generic_worker1", "start generic_worker1", "wait_healthy generic_worker1"]);
+    const create = plan.steps.find((s) => s.kind === "create_container");
+    if (create?.kind !== "create_container") throw new Error("no create step");
+    expect(create.spec.ports.find((p) => p.container === 8019)).toMatchObject({ host: 8019 });
+    expect(create.spec.labels["traefik.http.services.synapse-client.loadbalancer.server.port"]).toBe("8019");
+    expect(() => save({ [GW]: lab[GW].replace("port: 8009", "port: 8008") })).toThrow(/already a listener/);
+  });
+
+  it("refuses a rename, the targets file and files it does not manage", () => {
     expect(() => save({ [GW]: lab[GW].replace("worker_name: generic_worker1", "worker_name: gw9") })).toThrow(/worker_name cannot change/);
-    expect(() => save({ [GW]: lab[GW].replace("port: 8009", "port: 8019") })).toThrow(/listener port/);
     expect(() => save({ "prometheus/synapse-targets.json": "[]" })).toThrow(/read-only/);
     expect(() => planIntent({ kind: "edit_files", files: [{ path: "media_store/x", baseVersion: "x" }] }, { snapshot: labSnapshot(), edits: { "media_store/x": "" } })).toThrow(/not a config file/);
     expect(() => planIntent({ kind: "edit_files", files: [{ path: GW, baseVersion: fileVersion(lab[GW]) }] }, { snapshot: labSnapshot() })).toThrow(/no content/);

@@ -4,6 +4,7 @@ import { HOMESERVER_FILE, isRunning, readDeployment, TARGETS_FILE } from "./depl
 import { fileVersion } from "./file-version";
 import { healthTimeout, type PlanContext } from "./plan-context";
 import { applyFileChanges } from "./plan-draft";
+import { followPortChange } from "./plan-edit-ports";
 import { restartsFor } from "./plan-restarts";
 import { ConfigFindingsError, PlanError, type FileChange, type Intent, type Plan, type Step } from "./plan-schema";
 import { errorsOf, validateDeployment } from "./rules";
@@ -99,6 +100,10 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
   const warnings: string[] = [];
   let together: Array<{ key: string; members: string[]; reason: string }> = [];
   const reload = new Map<string, string>();
+  const extraFiles: FileChange[] = [];
+  const preSteps: Step[] = [];
+  const postSteps: Step[] = [];
+  const recreated = new Set<string>();
   for (const f of files) {
     if (isLogConfigPath(f.path)) {
       // Synapse re-reads its log config on SIGHUP: the processes that name this one reload, nothing restarts.
@@ -126,8 +131,16 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
     if (beforeW.workerName !== afterW.workerName) {
       throw new PlanError("invalid", `${f.path}: worker_name cannot change here (a rename is a remove and an add)`);
     }
-    if (portsOf(beforeW) !== portsOf(afterW)) {
-      throw new PlanError("invalid", `${f.path}: a listener port changes; the container, its published port and the Prometheus target must follow, which the editor does not do yet — remove the worker and add it with the new port`);
+    if (worker && portsOf(beforeW) !== portsOf(afterW)) {
+      const follow = followPortChange(dep, worker, beforeW, afterW, ctx.snapshot.files[TARGETS_FILE], ctx.snapshot.usedHostPorts);
+      if (follow.targets) extraFiles.push(follow.targets);
+      warnings.push(...follow.warnings);
+      if (follow.recreate) {
+        recreated.add(worker.name);
+        preSteps.push(...follow.recreate.before);
+        postSteps.push(...follow.recreate.after);
+        continue;
+      }
     }
     if (worker) add(worker.name, `${f.path} changed`);
     else warnings.push(`${f.path} belongs to no running worker: it is read when one starts with it`);
@@ -144,20 +157,23 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
   const restarts = [...restart.entries()].filter(([name]) => !inGroup.has(name) && !skip(name));
   restarts.sort(([a], [b]) => (a === "main" ? -1 : b === "main" ? 1 : a.localeCompare(b)));
 
-  const steps: Step[] = [];
+  files.push(...extraFiles);
+  const steps: Step[] = [...preSteps];
   if (files.length > 0) steps.push({ kind: "write_files", reason: `write ${files.map((f) => f.path).join(", ")}` });
+  steps.push(...postSteps);
   for (const g of groups) for (const m of g.members) steps.push({ kind: "stop", process: m, reason: g.reason });
   for (const g of groups) for (const m of g.members) steps.push({ kind: "start", process: m, reason: g.reason });
   for (const [name, reasons] of restarts) steps.push({ kind: "restart", process: name, reason: [...new Set(reasons)].join("; ") });
   const restartedNames = new Set([...restarts.map(([n]) => n), ...inGroup]);
   const reloads = [...reload.entries()].filter(([name]) => !restartedNames.has(name) && running.has(name));
   for (const [name, reason] of reloads) steps.push({ kind: "reload", process: name, reason });
-  const touched = [...new Set([...restarts.map(([n]) => n), ...inGroup, ...reloads.map(([n]) => n)])];
+  const touched = [...new Set([...restarts.map(([n]) => n), ...inGroup, ...reloads.map(([n]) => n), ...[...recreated].filter((n) => running.has(n))])];
   if (touched.length > 0) steps.push({ kind: "wait_healthy", processes: touched, timeoutMs: healthTimeout(ctx), reason: "every restarted process answers /health" });
 
   const restartList = [
     ...restarts.map(([process, reasons]) => ({ process, reason: [...new Set(reasons)].join("; ") })),
     ...groups.flatMap((g) => g.members.map((process) => ({ process, reason: g.reason }))),
+    ...[...recreated].map((process) => ({ process, reason: "re-created with its new http port" })),
   ];
   return {
     intent,
@@ -165,7 +181,7 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
     files,
     steps,
     restarts: restartList,
-    destructive: restartList.length > 0,
+    destructive: restartList.length > 0 || recreated.size > 0,
     expected: [...(dep.main ? [{ name: "main", type: "main" as const }] : []), ...dep.workers.map((w) => ({ name: w.name, type: w.type }))],
     warnings: [...new Set(warnings)],
   };
