@@ -72,7 +72,16 @@ export function useConfigDocument(path: string) {
   }, [qc, path]);
 
   /** Opens another version as the base, with a draft of the operator's choosing (merge view). */
-  const rebase = useCallback((theirs: ConfigFileView, draft: string) => setDoc((d) => fromView(theirs, (d?.epoch ?? 0) + 1, draft)), []);
+  const rebase = useCallback(
+    (theirs: ConfigFileView, draft: string) => {
+      // The cache learns theirs too, or the adoption above would bring the older read back.
+      qc.setQueryData(configFileKey(theirs.path), theirs);
+      setDoc((d) => fromView(theirs, (d?.epoch ?? 0) + 1, draft));
+      void qc.invalidateQueries({ queryKey: configFilesKey });
+      void qc.invalidateQueries({ queryKey: configDeploymentKey });
+    },
+    [qc],
+  );
 
   const findings = useDraftFindings(open, deployment.data);
   return {
