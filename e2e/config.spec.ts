@@ -147,6 +147,55 @@ test.describe("config", () => {
     }
   });
 
+  test("using mine on their version plans my edit against the disk's new version", async ({ page }) => {
+    const original = read(WORKER_FILE);
+    const theirs = `# changed on disk by e2e ${crypto.randomBytes(3).toString("hex")}`;
+    const mine = "# my edit, kept";
+    try {
+      await page.goto(`/config?file=${WORKER_FILE}`);
+      await expect(editor(page, WORKER_FILE)).toContainText("worker_name: generic_worker1");
+      fs.writeFileSync(onDisk(WORKER_FILE), `${original.toString("utf8")}${theirs}\n`);
+      await addFirstLine(page, WORKER_FILE, mine);
+      await page.getByRole("button", { name: "Save…" }).click();
+      const merge = page.getByRole("region", { name: "Changed on disk" });
+      await expect(merge).toBeVisible({ timeout: 15_000 });
+      fs.mkdirSync("/tmp/config-shots", { recursive: true });
+      await page.screenshot({ path: "/tmp/config-shots/config-merge.png" });
+      await merge.getByRole("button", { name: "Use mine on their version" }).click();
+
+      // No second 409: the plan is made on their version, so its diff is theirs → mine.
+      const dialog = page.getByRole("dialog", { name: `Save ${WORKER_FILE}` });
+      const diff = dialog.getByRole("figure", { name: `Diff of ${WORKER_FILE}` });
+      await expect(diff).toContainText(mine, { timeout: 15_000 });
+      await expect(diff).toContainText(theirs);
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await expect(dialog).toHaveCount(0);
+      await expect(editor(page, WORKER_FILE)).toContainText(mine);
+    } finally {
+      putBack(WORKER_FILE, original, theirs);
+    }
+  });
+
+  test("the card menu and the worker page open a process's own file", async ({ page }) => {
+    await page.goto("/");
+    await card(page, "generic_worker1").getByRole("button", { name: "Actions for generic_worker1" }).click();
+    await page.getByRole("menuitem", { name: "Edit config" }).click();
+    await expect(page).toHaveURL(/\/config\?file=workers\/generic_worker1\.yaml$/);
+    await expect(editor(page, WORKER_FILE)).toContainText("worker_name: generic_worker1");
+
+    await page.goto("/");
+    await card(page, "main").getByRole("button", { name: "Actions for main" }).click();
+    await page.getByRole("menuitem", { name: "Edit config" }).click();
+    await expect(page).toHaveURL(/\/config\?file=homeserver\.yaml$/);
+    await expect(editor(page, "homeserver.yaml")).toContainText("server_name");
+
+    await page.goto("/workers/media_worker");
+    await page.getByRole("tab", { name: "Config" }).click();
+    await expect(page).toHaveURL(/tab=config/);
+    await expect(page.getByRole("tabpanel")).toBeVisible();
+    await expect(editor(page, "workers/media_worker.yaml")).toContainText("worker_name: media_worker");
+  });
+
   test("homeserver.yaml shows «masked» for its secrets and never their values", async ({ page }) => {
     const secrets: string[] = [];
     const walk = (node: unknown, key = "") => {

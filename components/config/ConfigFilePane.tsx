@@ -24,7 +24,7 @@ const noteClass = "rounded-md border border-zinc-200 bg-zinc-50 p-2 text-xs text
 function readOnlyReason(kind: string, editable: boolean, canOperate: boolean): string | null {
   if (!canOperate) return "Read-only: viewers can read the config; an operator or admin saves it.";
   if (kind === "targets") return "Read-only: the Prometheus targets are written by the dashboard's plans (add, remove, a metrics port change).";
-  if (!editable) return "Read-only: log configs cannot be saved from here yet.";
+  if (!editable) return "Read-only: the dashboard does not save this file.";
   return null;
 }
 
