@@ -84,7 +84,7 @@ export function containerIdOf(state: ExecutionState, name: string): string | nul
 
 /**
  * Polls until every process runs and answers its probe. Gives up early when one has exited
- * (it will not come back by itself) and when the step's time is up.
+ * (it will not come back by itself, or comes back only to crash again) and when the step's time is up.
  */
 export async function waitHealthy(state: ExecutionState, deps: ExecutorDeps, names: string[], timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -92,12 +92,13 @@ export async function waitHealthy(state: ExecutionState, deps: ExecutorDeps, nam
     const results = await deps.health.check(names.map((name) => ({ name, containerId: containerIdOf(state, name) })));
     const down = results.filter((r) => !r.alive);
     if (down.length === 0) return;
-    const dead = down.find((r) => r.state === "exited" || r.state === "dead" || r.state === "missing");
+    // "restarting" is the engine's restart policy bringing back a process that exited: it crashed.
+    const dead = down.find((r) => r.state === "exited" || r.state === "dead" || r.state === "missing" || r.state === "restarting");
     if (dead) {
       const id = containerIdOf(state, dead.name);
       const exit = id ? await deps.runner.stateOf(id).catch(() => null) : null;
       const code = exit?.exitCode != null ? ` with code ${exit.exitCode}` : "";
-      throw new StepFailure(dead.state === "missing" ? `${dead.name} has no container` : `${dead.name} exited${code}`, dead.name);
+      throw new StepFailure(dead.state === "missing" ? `${dead.name} has no container` : `${dead.name} exited${code}${dead.state === "restarting" ? " and is being restarted by the engine" : ""}`, dead.name);
     }
     if (Date.now() >= end) {
       const what = down.map((r) => `${r.name} (${r.state === "running" ? "not answering its health check" : r.state})`).join(", ");
