@@ -188,5 +188,14 @@ describe("saving config files on the lab", () => {
     const back = await put("log.config", { content: original, baseVersion: now.version });
     expect((await finished(((await back.json()) as { operationId: string }).operationId)).status).toBe("succeeded");
     expect(readFileSync(path.join(configDir, "log.config"), "utf8")).toBe(original);
+    // After a SIGHUP reload Synapse's console handler writes to stderr (its stdout is redirected by
+    // then); restart the lab's processes so later tests see them as they were: logging to stdout.
+    const ids = docker("ps", "--filter", "label=com.docker.compose.project=fleetlab", "--format", "{{.ID}} {{.Label \"com.docker.compose.service\"}}")
+      .split("\n")
+      .filter((l) => / synapse/.test(l))
+      .map((l) => l.split(" ")[0]);
+    expect(ids.length).toBe(4);
+    docker("restart", "-t", "10", ...ids);
+    await eventually(async () => ids.every((id) => ["healthy", ""].includes(docker("inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", id))), 120_000, "the lab healthy after its restart");
   }, 300_000);
 });
