@@ -10,4 +10,5 @@ npx tsx --conditions=react-server scripts/fleet.ts admin ensure >/dev/null
 # to (127.0.0.1 and/or ::1), whichever one the test runner's lookup picks first.
 export PORT="$port" FLEET_LISTEN=localhost
 unset FLEET_TRUSTED_PROXIES
-exec node scripts/server.mjs
+# The server's own output is also kept in the data dir: a test reads it for secrets at the end.
+exec node scripts/server.mjs > >(tee -a "$FLEET_DATA_DIR/server.log") 2>&1
