@@ -11,7 +11,7 @@ import { engineSeconds } from "./time";
  * The most one turn of the event loop spends matching: a slow pattern on a large chunk then
  * yields, so /api/health and every other request keep being answered while a search runs.
  */
-const SLICE_MS = 8;
+const SLICE_MS = 3;
 
 /** A search reads at most this many lines back per worker… */
 export const MAX_SCAN_LINES = 500_000;
