@@ -8,6 +8,7 @@ import { followPortChange } from "./plan-edit-ports";
 import { restartsFor } from "./plan-restarts";
 import { ConfigFindingsError, PlanError, type FileChange, type Intent, type Plan, type Step } from "./plan-schema";
 import { errorsOf, validateDeployment } from "./rules";
+import { DUTY_KEYS } from "./rules-duties";
 import { isLogConfigPath, logConfigNames, namesLogConfig } from "./log-configs";
 import { unmaskSecrets } from "./secrets-unmask";
 
@@ -16,19 +17,7 @@ type EditIntent = Extract<Intent, { kind: "edit_files" }>;
 // The homeserver.yaml keys whose effect restartsFor knows; a change to any other key reaches
 // every process, since each one loads homeserver.yaml (a worker left on an old Redis or
 // database password is worse than a restart).
-const KEYS_WITH_KNOWN_RESTARTS = new Set([
-  "stream_writers",
-  "instance_map",
-  "listeners",
-  "redis",
-  "enable_media_repo",
-  "federation_sender_instances",
-  "pusher_instances",
-  "update_user_directory_from_worker",
-  "notify_appservices_from_worker",
-  "run_background_tasks_on",
-  "media_instance_running_background_jobs",
-]);
+const KEYS_WITH_KNOWN_RESTARTS = new Set(["stream_writers", "instance_map", "listeners", "redis", "enable_media_repo", ...DUTY_KEYS]);
 
 function topLevel(text: string): Record<string, unknown> {
   const v = parse(text, { uniqueKeys: false }) as unknown;

@@ -8,7 +8,7 @@ import { namesOf, pairIn, scalarOf, valueIn } from "./yaml-positions";
  * who serves media. Synapse accepts any name in them and the duty then silently runs nowhere.
  */
 
-const DUTY_KEYS = [
+export const DUTY_KEYS = [
   "federation_sender_instances",
   "pusher_instances",
   "update_user_directory_from_worker",
