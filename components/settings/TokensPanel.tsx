@@ -3,11 +3,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { AdminToken } from "@/lib/api/schemas/admin";
-import { ROLES, type Role } from "@/lib/auth/roles";
+import type { Role } from "@/lib/auth/roles";
 import { Badge } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
 import { auditKey, createToken, fetchTokens, fetchUsers, revokeToken, tokensKey, usersKey } from "./api";
+import { RoleSelect } from "./RoleSelect";
 import { ErrorNote, SecretOnce } from "./SecretOnce";
 import { cellClass, fieldClass, formClass, headCellClass, labelClass, panelClass, tableClass } from "./styles";
 
@@ -119,14 +120,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (name: string, token: strin
       </label>
       <label className={labelClass}>
         Token role
-        {/* Named outright: a wrapping label would add the chosen option to the name. */}
-        <select aria-label="Token role" value={role} onChange={(e) => setRole(e.target.value as Role)} className={fieldClass}>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
+        <RoleSelect label="Token role" value={role} onChange={setRole} />
       </label>
       <Button type="submit" tone="primary" disabled={create.isPending || name.trim() === ""}>
         {create.isPending ? "Creating…" : "Create token"}

@@ -3,11 +3,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { AdminUser } from "@/lib/api/schemas/admin";
-import { ROLES, type Role } from "@/lib/auth/roles";
+import type { Role } from "@/lib/auth/roles";
 import { Badge } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
 import { auditKey, createUser, fetchUsers, resetPassword, updateUser, usersKey } from "./api";
+import { RoleSelect } from "./RoleSelect";
 import { ErrorNote, SecretOnce } from "./SecretOnce";
 import { cellClass, fieldClass, formClass, headCellClass, labelClass, panelClass, tableClass } from "./styles";
 
@@ -52,19 +53,12 @@ export function UsersPanel({ self }: { self: string }) {
                     {u.username} {isSelf ? <Badge>you</Badge> : null} {u.disabled ? <Badge tone="rose">disabled</Badge> : null}
                   </td>
                   <td className={cellClass}>
-                    <select
-                      aria-label={`Role of ${u.username}`}
-                      className={fieldClass}
+                    <RoleSelect
+                      label={`Role of ${u.username}`}
                       value={u.role}
                       disabled={isSelf || update.isPending}
-                      onChange={(e) => update.mutate({ name: u.username, change: { role: e.target.value as Role } })}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
+                      onChange={(role) => update.mutate({ name: u.username, change: { role } })}
+                    />
                   </td>
                   <td className={cellClass}>
                     <input
@@ -140,14 +134,7 @@ function AddUserForm({ onAdded }: { onAdded: (name: string, generatedPassword: s
       </label>
       <label className={labelClass}>
         Role
-        {/* Named outright: a wrapping label would add the chosen option to the name. */}
-        <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} className={fieldClass}>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
+        <RoleSelect label="Role" value={role} onChange={setRole} />
       </label>
       <label className={labelClass}>
         Password (empty: generate one)
