@@ -7,6 +7,8 @@ import { useState } from "react";
 const screens = [
   { href: "/", label: "Topology" },
   { href: "/logs", label: "Logs" },
+  { href: "/metrics", label: "Metrics" },
+  { href: "/diagnostics", label: "Diagnostics" },
   { href: "/config", label: "Config" },
   { href: "/history", label: "History" },
 ];

@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { FleetError, type FleetErrorCode } from "@/lib/errors";
 import { logSafely } from "@/lib/log";
 
 /** Every error an API route may answer with; the code says what the caller can do about it. */
@@ -37,8 +38,21 @@ export const errorBodySchema = z.object({
   error: z.object({ code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]), message: z.string(), details: z.unknown().optional() }),
 });
 
+const fleetErrorCodes: Record<FleetErrorCode, ErrorCode> = {
+  invalid: "bad_request",
+  not_found: "not_found",
+  conflict: "conflict",
+  limit: "conflict",
+  unavailable: "unavailable",
+  too_many_requests: "too_many_requests",
+};
+
 /** Maps any thrown value to a JSON error response; unknown errors are logged, not leaked. */
 export function handleApiError(err: unknown): Response {
+  if (err instanceof FleetError) {
+    const code = fleetErrorCodes[err.code];
+    return Response.json({ error: { code, message: err.message, details: err.details } }, { status: errorCodes[code] });
+  }
   if (err instanceof ApiError) {
     return Response.json({ error: { code: err.code, message: err.message, details: err.details } }, { status: err.status });
   }

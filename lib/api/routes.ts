@@ -7,7 +7,9 @@ import { operationSchema, planSchema } from "@/lib/synapse/plan-schema";
 import * as admin from "./schemas/admin";
 import * as auth from "./schemas/auth";
 import * as config from "./schemas/config";
+import * as diagnostics from "./schemas/diagnostics";
 import { logPageSchema } from "./schemas/logs";
+import * as metrics from "./schemas/metrics";
 import * as ops from "./schemas/operations";
 import { liveEventSchema, topologySchema } from "./schemas/topology";
 
@@ -63,6 +65,12 @@ export const routeTable = {
   // Logs (query: tail ≤ 10,000, since/until = 90s|15m|2h|1d or RFC 3339, q, regex=1, follow=1; unknown parameters → 400).
   "GET /api/workers/{name}/logs": { access: "viewer", summary: "One worker's log: a bounded JSON page, or with follow=1 Server-Sent Events (`lines` batches with id = newest ts, resumable by Last-Event-ID; `status`)", response: logPageSchema, errors: [400, 404, 429, 503] },
   "GET /api/logs": { access: "viewer", summary: "Several workers' logs merged by time (workers = names, all, or type:<worker type>): a bounded JSON page, or with follow=1 Server-Sent Events", response: logPageSchema, errors: [400, 404, 429, 503] },
+  // Metrics from Prometheus, per process (query: range = 15m|1h|6h|24h|7d or start/end in unix seconds, workers = names, width = px ≤ 2000; unknown parameters → 400).
+  "GET /api/metrics": { access: "viewer", summary: "The metric panels, the ranges and where the dashboard reads Prometheus", response: metrics.metricsIndexSchema },
+  "GET /api/metrics/{panel}": { access: "viewer", summary: "One panel's series per process over a range (step and rate window derived from the scrape interval)", response: metrics.panelDataSchema, errors: [400, 404, 503] },
+  // Diagnostics: the Workers Guide's troubleshooting as checks, run in parallel, each bounded in time.
+  "GET /api/diagnostics": { access: "viewer", summary: "Every check: Redis, worker start-up, config, routing, main overload, database pool, scraping, limits, worker env", response: diagnostics.diagnosticsSchema },
+  "GET /api/diagnostics/{id}": { access: "viewer", summary: "One check, run now", response: diagnostics.checkResultSchema, errors: [404] },
   "GET /api/export/compose": { access: "operator", summary: "The deployment as a docker-compose file (download); secrets are ${VAR} references", responseType: "text/yaml" },
   "GET /api/export/compose/secrets": { access: "admin", summary: "The values of the compose file's ${VAR} references, as an env file (download; audited)", responseType: "text/plain", revealsSecrets: true },
   // The config directory, read: every file the editor may show (keys never), secrets masked.

@@ -6,6 +6,8 @@ export interface StatsSample {
   cpuPercent: number; // of one core × 100, like `docker stats`
   memoryBytes: number; // resident set, without page cache
   memoryLimitBytes: number | null;
+  networkRxBytesPerSecond: number | null;
+  networkTxBytesPerSecond: number | null;
   time: number;
 }
 
@@ -25,7 +27,7 @@ export function sampleFromRaw(s: RawStats, time = Date.now()): StatsSample {
   const st = m.stats ?? {};
   const memoryBytes = st.rss ?? (m.usage != null ? m.usage - (st.inactive_file ?? st.total_inactive_file ?? st.cache ?? 0) : 0);
   const limit = m.limit && m.limit < 2 ** 60 ? m.limit : null;
-  return { cpuPercent: Math.round(cpuPercent * 10) / 10, memoryBytes: Math.max(0, memoryBytes), memoryLimitBytes: limit, time };
+  return { cpuPercent: Math.round(cpuPercent * 10) / 10, memoryBytes: Math.max(0, memoryBytes), memoryLimitBytes: limit, networkRxBytesPerSecond: null, networkTxBytesPerSecond: null, time };
 }
 
 /** Streams samples of one container until the signal aborts or the container stops. */

@@ -222,6 +222,7 @@ export async function discoverTopology(): Promise<Topology> {
     docker: { ...d.docker, version: engine?.version ?? null },
     processes,
     services: d.services.map(({ unit: _unit, ...s }) => s),
+    prometheus: process.env.FLEET_PROMETHEUS_URL ? { url: process.env.FLEET_PROMETHEUS_URL, source: "env" } : { url: null, source: "none" },
     // A Traefik rule may match on a header value (Headers(`Authorization`, `Bearer …`)).
     routes: routesFromLabels(d.drafts).map((r) => ({ ...r, rule: maskValue(r.rule) })),
     warnings: d.warnings,

@@ -10,6 +10,9 @@ export const statsSampleSchema = z.object({
   cpuPercent: z.number(),
   memoryBytes: z.number(),
   memoryLimitBytes: z.number().nullable(),
+  /** Bytes received and sent per second over every network of the container since the previous sample; null on the first. */
+  networkRxBytesPerSecond: z.number().nullable(),
+  networkTxBytesPerSecond: z.number().nullable(),
   time: z.number(),
 });
 
@@ -69,6 +72,7 @@ export const topologySchema = z.object({
   services: z.array(serviceSchema),
   routes: z.array(routeSchema),
   warnings: z.array(z.string()),
+  prometheus: z.object({ url: z.string().nullable(), source: z.enum(["env", "discovered", "none"]) }).describe("where the dashboard reads metrics"),
   generatedAt: z.string(),
 });
 
