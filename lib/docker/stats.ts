@@ -15,10 +15,50 @@ interface RawStats {
   cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
   precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
   memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  /** Cumulative byte counters per interface; absent for a container without networks (e.g. network_mode none). */
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+  /** When the engine read this frame (RFC 3339); the interval between two frames is taken from it. */
+  read?: string;
 }
 
-/** CPU% and memory from one engine stats frame (cgroup v1 and v2 field names). */
-export function sampleFromRaw(s: RawStats, time = Date.now()): StatsSample {
+/** Network totals of one frame, summed over its interfaces, and when they were read. */
+export interface NetworkTotals {
+  rxBytes: number;
+  txBytes: number;
+  time: number;
+}
+
+export function networkTotals(s: RawStats, time: number): NetworkTotals | null {
+  const ifaces = Object.values(s.networks ?? {});
+  if (ifaces.length === 0) return null;
+  const read = s.read ? Date.parse(s.read) : NaN;
+  // The engine's zero time ("0001-01-01T00:00:00Z") parses to a negative number: use the arrival time then.
+  const at = Number.isFinite(read) && read > 0 ? read : time;
+  return {
+    rxBytes: ifaces.reduce((sum, n) => sum + (n.rx_bytes ?? 0), 0),
+    txBytes: ifaces.reduce((sum, n) => sum + (n.tx_bytes ?? 0), 0),
+    time: at,
+  };
+}
+
+/**
+ * Bytes per second between two frames of one stream; null without a previous frame, without
+ * networks, with no time between them, or when a counter went backwards (interfaces changed).
+ */
+export function networkRates(prev: NetworkTotals | null, cur: NetworkTotals | null): { rx: number; tx: number } | null {
+  if (!prev || !cur) return null;
+  const seconds = (cur.time - prev.time) / 1000;
+  const rx = cur.rxBytes - prev.rxBytes;
+  const tx = cur.txBytes - prev.txBytes;
+  if (seconds <= 0 || rx < 0 || tx < 0) return null;
+  return { rx: rx / seconds, tx: tx / seconds };
+}
+
+/**
+ * CPU%, memory and network rates from one engine stats frame (cgroup v1 and v2 field names).
+ * `previous` is the same stream's previous frame's network totals (the rates need two frames).
+ */
+export function sampleFromRaw(s: RawStats, time = Date.now(), previous: NetworkTotals | null = null): StatsSample {
   const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
   const sysDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
   const cpus = s.cpu_stats?.online_cpus ?? s.cpu_stats?.cpu_usage?.percpu_usage?.length ?? 1;
@@ -27,7 +67,15 @@ export function sampleFromRaw(s: RawStats, time = Date.now()): StatsSample {
   const st = m.stats ?? {};
   const memoryBytes = st.rss ?? (m.usage != null ? m.usage - (st.inactive_file ?? st.total_inactive_file ?? st.cache ?? 0) : 0);
   const limit = m.limit && m.limit < 2 ** 60 ? m.limit : null;
-  return { cpuPercent: Math.round(cpuPercent * 10) / 10, memoryBytes: Math.max(0, memoryBytes), memoryLimitBytes: limit, networkRxBytesPerSecond: null, networkTxBytesPerSecond: null, time };
+  const rates = networkRates(previous, networkTotals(s, time));
+  return {
+    cpuPercent: Math.round(cpuPercent * 10) / 10,
+    memoryBytes: Math.max(0, memoryBytes),
+    memoryLimitBytes: limit,
+    networkRxBytesPerSecond: rates ? Math.round(rates.rx) : null,
+    networkTxBytesPerSecond: rates ? Math.round(rates.tx) : null,
+    time,
+  };
 }
 
 /** Streams samples of one container until the signal aborts or the container stops. */
@@ -35,7 +83,14 @@ export async function watchStats(id: string, onSample: (s: StatsSample) => void,
   const stream = (await docker().getContainer(id).stats({ stream: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
   const stop = () => stream.destroy();
   signal.addEventListener("abort", stop, { once: true });
-  onJsonLines(stream, (raw) => onSample(sampleFromRaw(raw as RawStats)));
+  // Rates are against the previous frame of this stream only: a new stream starts again from null.
+  let previous: NetworkTotals | null = null;
+  onJsonLines(stream, (raw) => {
+    const frame = raw as RawStats;
+    const time = Date.now();
+    onSample(sampleFromRaw(frame, time, previous));
+    previous = networkTotals(frame, time);
+  });
   await new Promise<void>((resolve) => {
     stream.once("end", resolve);
     stream.once("error", resolve);
