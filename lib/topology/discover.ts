@@ -13,6 +13,7 @@ import { probeHealth, type ProbeTarget } from "./health";
 import { latestStats } from "./stats-cache";
 import { routesFromLabels } from "./routes";
 import { synapseVersion } from "./version";
+import { prometheusSourceFrom } from "@/lib/prometheus/url";
 
 export const FLEET_WORKER_LABEL = "io.synapse-fleet.worker";
 
@@ -222,7 +223,7 @@ export async function discoverTopology(): Promise<Topology> {
     docker: { ...d.docker, version: engine?.version ?? null },
     processes,
     services: d.services.map(({ unit: _unit, ...s }) => s),
-    prometheus: process.env.FLEET_PROMETHEUS_URL ? { url: process.env.FLEET_PROMETHEUS_URL, source: "env" } : { url: null, source: "none" },
+    prometheus: prometheusSourceFrom(process.env.FLEET_PROMETHEUS_URL, d.services),
     // A Traefik rule may match on a header value (Headers(`Authorization`, `Bearer …`)).
     routes: routesFromLabels(d.drafts).map((r) => ({ ...r, rule: maskValue(r.rule) })),
     warnings: d.warnings,
