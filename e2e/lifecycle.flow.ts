@@ -95,6 +95,13 @@ test("scaling generic workers to three gives three healthy workers with distinct
       }, { timeout: 60_000, message: `Prometheus up{worker="${p.name}"}` })
       .toBe("1");
   }
+  // …labelled as the stock Grafana dashboard tells processes apart: one series per (job, index), main synapse-1
+  const r = await fetch(`http://localhost:9090/api/v1/query?query=${encodeURIComponent('count by (job, index) (up{worker!=""})')}`);
+  const pairs = ((await r.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
+  expect(pairs.filter((p) => p.value[1] !== "1").map((p) => `${p.metric.job}-${p.metric.index}`)).toEqual([]);
+  const labels = pairs.map((p) => `${p.metric.job}-${p.metric.index}`);
+  expect(labels).toEqual(expect.arrayContaining(["synapse-1", ...generic.map((p) => `generic_worker-${/\d+$/.exec(p.name)![0]}`)]));
+  expect(labels).toHaveLength(t.processes.filter((p) => p.listeners.some((l) => l.type === "metrics")).length);
 });
 
 test("a federation sender and an event persister join; Synapse accepts it and persists a message sent through a worker", async () => {

@@ -283,7 +283,8 @@ write_prometheus() { # write_prometheus MODE
   local mode="$1"
   write_file "$CONFIG/prometheus/prometheus.yml" <<'EOF'
 # Prometheus for the lab. Targets come from synapse-targets.json (file_sd),
-# which lists every Synapse metrics listener, labelled job/worker.
+# which lists every Synapse metrics listener, labelled job/index (as the stock
+# Grafana dashboard expects) and worker.
 global:
   scrape_interval: 5s
   scrape_timeout: 4s
@@ -298,11 +299,11 @@ scrape_configs:
 EOF
   {
     echo '['
-    echo '  {"targets": ["synapse:9000"], "labels": {"job": "synapse", "worker": "main"}}'
+    echo '  {"targets": ["synapse:9000"], "labels": {"job": "synapse", "index": "1", "worker": "main"}}'
     if [[ "$mode" == workers ]]; then
-      echo ' ,{"targets": ["synapse-worker-generic:9001"], "labels": {"job": "synapse", "worker": "generic_worker1"}}'
-      echo ' ,{"targets": ["synapse-worker-media:9002"], "labels": {"job": "synapse", "worker": "media_worker"}}'
-      echo ' ,{"targets": ["synapse-worker-federation-sender:9003"], "labels": {"job": "synapse", "worker": "federation_sender1"}}'
+      echo ' ,{"targets": ["synapse-worker-generic:9001"], "labels": {"job": "generic_worker", "index": "1", "worker": "generic_worker1"}}'
+      echo ' ,{"targets": ["synapse-worker-media:9002"], "labels": {"job": "media_worker", "index": "1", "worker": "media_worker"}}'
+      echo ' ,{"targets": ["synapse-worker-federation-sender:9003"], "labels": {"job": "federation_sender", "index": "1", "worker": "federation_sender1"}}'
     fi
     echo ']'
   } | write_file "$CONFIG/prometheus/synapse-targets.json"

@@ -231,11 +231,19 @@ await check(`prometheus up == 1 for ${metricsWorkers.join(', ')}`, async () => {
   let last = '';
   while (Date.now() - started < 60000) {
     try {
-      const q = encodeURIComponent('up{job="synapse"}');
+      // Targets carry job/index (the stock Grafana dashboard's legends) and worker: main is synapse-1.
+      const q = encodeURIComponent('up{worker!=""}');
       const r = await api(PROM, `/api/v1/query?query=${q}`);
-      const byWorker = new Map((r.data?.result ?? []).map((s) => [s.metric.worker, s.value[1]]));
+      const series = r.data?.result ?? [];
+      const byWorker = new Map(series.map((s) => [s.metric.worker, s.value[1]]));
       const missing = metricsWorkers.filter((w) => byWorker.get(w) !== '1');
-      if (missing.length === 0) return `${metricsWorkers.length} target(s) up after ${Date.now() - started} ms`;
+      const pairs = series.map((s) => `${s.metric.job}-${s.metric.index}`);
+      const main = series.find((s) => s.metric.worker === 'main')?.metric;
+      if (missing.length === 0) {
+        assert(new Set(pairs).size === pairs.length && !pairs.some((p) => p.includes('undefined')), `job-index pairs not one per process: ${pairs.join(', ')}`);
+        assert(main?.job === 'synapse' && main?.index === '1', `main is labelled ${main?.job}-${main?.index}, not synapse-1`);
+        return `${metricsWorkers.length} target(s) up after ${Date.now() - started} ms as ${pairs.sort().join(', ')}`;
+      }
       last = `not up: ${missing.join(', ')}`;
     } catch (err) {
       last = err.message;

@@ -39,8 +39,23 @@ describe("adding a worker", () => {
   it("adds the worker's metrics target in the lab's format, host = its network alias", () => {
     const plan = planIntent({ kind: "add_worker", type: "generic" }, lab());
     const after = fileAfter(plan, "prometheus/synapse-targets.json")!;
-    expect(after.split("\n")).toContain(' ,{"targets": ["generic-worker2:9004"], "labels": {"job": "synapse", "worker": "generic_worker2"}}');
+    expect(after.split("\n")).toContain(' ,{"targets": ["generic-worker2:9004"], "labels": {"job": "generic_worker", "index": "2", "worker": "generic_worker2"}}');
     expect(after.startsWith('[\n  {"targets": ["synapse:9000"]')).toBe(true);
+  });
+
+  it("labels a stream writer with its stream's job, and a preset's media worker without a number by the lowest free index", () => {
+    const plan = planIntent({ kind: "add_worker", type: "event_persister" }, lab());
+    const after = fileAfter(plan, "prometheus/synapse-targets.json")!;
+    expect(after).toContain('"labels": {"job": "event_persister", "index": "1", "worker": "event_persister1"}');
+    expect(after).toContain('"labels": {"job": "media_worker", "index": "1", "worker": "media_worker"}');
+  });
+
+  it("without a targets file, warns with the file_sd group Prometheus would need, and writes none", () => {
+    const snapshot = labSnapshot();
+    delete snapshot.files["prometheus/synapse-targets.json"];
+    const plan = planIntent({ kind: "add_worker", type: "generic" }, { snapshot });
+    expect(plan.files.map((f) => f.path)).toEqual(["workers/generic_worker2.yaml"]);
+    expect(plan.warnings.join("\n")).toContain('there is no prometheus/synapse-targets.json: Prometheus will not scrape generic_worker2 — add to its file_sd: {"targets":["generic-worker2:9004"],"labels":{"job":"generic_worker","index":"2","worker":"generic_worker2"}}');
   });
 
   it("first worker adds main's replication listener and instance_map.main", () => {

@@ -7,7 +7,7 @@ import { mainHost, networkAlias } from "./deployment";
 import { addListener, appendToList, ensureMap } from "./hs-edit";
 import { countOfKind, draftHs, draftWorkers, kindLabel, type Draft, type NewWorker } from "./plan-draft";
 import { PlanError } from "./plan-schema";
-import { targetEntry } from "./prometheus-targets";
+import { workerTargetEntry } from "./prometheus-targets";
 import { needsReplicationListener, renderWorkerFile, workerFilePath } from "./worker-file";
 
 /** Adds one worker to a draft: its file, its homeserver.yaml keys, its container spec, its metrics target. */
@@ -117,7 +117,7 @@ export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker
     stringField(existingWorkerFile ? draft.ctx.snapshot.files[existingWorkerFile] : undefined, "worker_log_config") ??
     stringField(draft.dep.hsText, "log_config");
   draft.files.set(workerFilePath(name), renderWorkerFile({ name, kind: input.kind, ports: { http, replication, metrics }, logConfig, bindAddresses: bindAddresses(draft) }));
-  draft.targets.add.push(targetEntry(name, alias, metrics));
+  draft.targets.add.push(workerTargetEntry(name, spec.namePrefix, alias, metrics));
 
   const peers = draft.dep.workers.flatMap((w) => (w.process?.container ? [w.process.container] : []));
   const containerSpec = workerContainerSpec(main, {

@@ -82,6 +82,11 @@ export function draftFiles(draft: Draft): FileChange[] {
   const next = new Map(draft.files);
   next.set(HOMESERVER_FILE, renderEdited(draft.dep.hsText, draft.hs));
   const targetsText = current[TARGETS_FILE];
+  if (targetsText === undefined && draft.targets.add.length > 0) {
+    // Without the file there is nothing to update: say what Prometheus would need, rather than guess where it looks.
+    const groups = draft.targets.add.map((e) => JSON.stringify({ targets: e.targets, labels: e.labels })).join(", ");
+    draft.warnings.push(`there is no ${TARGETS_FILE}: Prometheus will not scrape ${draft.targets.add.map((e) => e.labels.worker).join(", ")} — add to its file_sd: ${groups}`);
+  }
   if (targetsText !== undefined && (draft.targets.add.length > 0 || draft.targets.remove.length > 0)) {
     try {
       next.set(TARGETS_FILE, updateTargets(targetsText, draft.targets));

@@ -11,7 +11,7 @@ describe("rollback to a single process", () => {
     for (const key of ["instance_map", "stream_writers", "federation_sender_instances", "media_instance_running_background_jobs"]) expect(hs).not.toHaveProperty(key);
     expect(hs.enable_media_repo).toBe(true);
     expect(plan.files.filter((f) => f.after === null).map((f) => f.path)).toEqual(["workers/federation_sender1.yaml", "workers/generic_worker1.yaml", "workers/media_worker.yaml"]);
-    expect(fileAfter(plan, "prometheus/synapse-targets.json")).toBe('[\n  {"targets": ["synapse:9000"], "labels": {"job": "synapse", "worker": "main"}}\n]\n');
+    expect(fileAfter(plan, "prometheus/synapse-targets.json")).toBe('[\n  {"targets": ["synapse:9000"], "labels": {"job": "synapse", "index": "1", "worker": "main"}}\n]\n');
     expect(stepLines(plan)).toEqual([
       "stop federation_sender1",
       "remove_container federation_sender1",

@@ -4,7 +4,7 @@ import { applyFileChanges, refuseNewErrors, startDraft } from "./plan-draft";
 import { renderEdited } from "./config-edit";
 import { metricsListener } from "./config";
 import { PlanError, type FileChange, type Intent, type Plan, type Step } from "./plan-schema";
-import { parseTargets, renderTargets, targetEntry, TargetsParseError } from "./prometheus-targets";
+import { mainTargetEntry, parseTargets, renderTargets, TargetsParseError } from "./prometheus-targets";
 
 /** Back to one process: every worker goes, main takes back every stream and media (the lab's verified recipe). */
 
@@ -50,7 +50,7 @@ export function planRollback(intent: Intent, ctx: PlanContext): Plan {
   const targets = ctx.snapshot.files[TARGETS_FILE];
   if (targets !== undefined) {
     const metrics = metricsListener(dep.hs.listeners);
-    const after = mainOnlyTargets(ctx, draft.warnings) ?? renderTargets(metrics ? [targetEntry("main", mainHost(dep), metrics.port)] : []);
+    const after = mainOnlyTargets(ctx, draft.warnings) ?? renderTargets(metrics ? [mainTargetEntry(mainHost(dep), metrics.port)] : []);
     if (after !== targets) files.push({ path: TARGETS_FILE, before: targets, after });
   }
   refuseNewErrors(ctx.snapshot.files, applyFileChanges(ctx.snapshot.files, files));

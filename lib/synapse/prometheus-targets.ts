@@ -1,7 +1,13 @@
 /**
- * Prometheus file_sd targets for Synapse (prometheus/synapse-targets.json): one entry per
- * metrics listener, labelled job="synapse" (what the stock Grafana dashboard expects) and worker.
+ * Prometheus file_sd targets for Synapse (prometheus/synapse-targets.json): one entry per metrics
+ * listener, labelled the way the stock Grafana dashboard (contrib/grafana/synapse.json) tells processes
+ * apart — `job` and `index`, legends `{{job}}-{{index}}` — plus `worker`, which this dashboard keys on.
+ * Main is job "synapse", index "1"; a worker's job is its kind's name prefix (generic_worker,
+ * media_worker, events_writer…) and its index the number its name ends with, else the lowest one free,
+ * as Synapse's docker/configure_workers_and_start.py does. A `job` label of a target group beats the
+ * scrape config's job_name, so these reach the series as written.
  */
+import { nameNumber } from "./allocate";
 
 export interface TargetEntry {
   targets: string[];
@@ -31,8 +37,36 @@ export function renderTargets(entries: TargetEntry[]): string {
   return `[\n${lines.join("\n")}\n]\n`;
 }
 
-export function targetEntry(worker: string, host: string, port: number): TargetEntry {
-  return { targets: [`${host}:${port}`], labels: { job: "synapse", worker } };
+export const MAIN_JOB = "synapse";
+
+/** Main's target group. */
+export function mainTargetEntry(host: string, port: number): TargetEntry {
+  return { targets: [`${host}:${port}`], labels: { job: MAIN_JOB, index: "1", worker: "main" } };
+}
+
+/**
+ * A worker's target group; `job` is its kind's name prefix. A name without a number gets its index
+ * when the file is written (`updateTargets`), where the other groups of its job are known.
+ */
+export function workerTargetEntry(worker: string, job: string, host: string, port: number): TargetEntry {
+  const n = nameNumber(worker);
+  return { targets: [`${host}:${port}`], labels: n > 0 ? { job, index: String(n), worker } : { job, worker } };
+}
+
+/** Gives every group without an index the lowest index its job has free (existing indexes are kept). */
+function fillIndexes(entries: TargetEntry[]): TargetEntry[] {
+  const used = new Map<string, Set<string>>();
+  for (const e of entries) if (e.labels.index !== undefined) (used.get(e.labels.job ?? "") ?? used.set(e.labels.job ?? "", new Set()).get(e.labels.job ?? "")!).add(e.labels.index);
+  return entries.map((e) => {
+    if (e.labels.index !== undefined || e.labels.job === undefined) return e;
+    const taken = used.get(e.labels.job) ?? used.set(e.labels.job, new Set()).get(e.labels.job)!;
+    let i = 1;
+    while (taken.has(String(i))) i++;
+    taken.add(String(i));
+    // Key order job, index, worker: the file reads like the lab's.
+    const { job, worker, ...rest } = e.labels;
+    return { ...e, labels: { job, index: String(i), worker, ...rest } };
+  });
 }
 
 /** Removes the groups of `remove` and appends `add` (replacing a group of the same worker). */
@@ -44,5 +78,5 @@ export function updateTargets(text: string, change: { add?: TargetEntry[]; remov
     const keep = new Set(change.keepOnly);
     entries = entries.filter((e) => keep.has(e.labels.worker));
   }
-  return renderTargets([...entries, ...(change.add ?? [])]);
+  return renderTargets(fillIndexes([...entries, ...(change.add ?? [])]));
 }
