@@ -95,3 +95,16 @@ test("the bad-input corpus gets the answers it names, and changes nothing", asyn
   const health = await fetch(`${base}/api/health`);
   expect(health.status).toBe(200);
 });
+
+test("the public folder serves the favicon and a robots.txt that keeps the console out of search engines, without a session", async ({ request }) => {
+  const robots = await request.get("/robots.txt");
+  expect(robots.status()).toBe(200);
+  expect(await robots.text()).toMatch(/^User-agent: \*\nDisallow: \/$/m);
+  const icon = await request.get("/favicon.svg");
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()["content-type"]).toContain("image/svg+xml");
+  // The pages name it, and tell robots not to index them either.
+  const login = await (await request.get("/login")).text();
+  expect(login).toContain('href="/favicon.svg"');
+  expect(login).toMatch(/<meta name="robots" content="noindex, nofollow"/);
+});
