@@ -1,5 +1,6 @@
 import "server-only";
 import Docker from "dockerode";
+import { FleetError } from "@/lib/errors";
 
 let client: Docker | null = null;
 
@@ -10,9 +11,10 @@ export function docker(): Docker {
   return client;
 }
 
-export class DockerUnavailableError extends Error {
+/** The engine is not there (socket gone, refused, reset): every caller answers 503 with this cause. */
+export class DockerUnavailableError extends FleetError {
   constructor(cause: unknown) {
-    super(`Docker Engine is unreachable: ${(cause as Error)?.message ?? String(cause)}`);
+    super("unavailable", `Docker Engine is unreachable: ${(cause as Error)?.message ?? String(cause)}`, { reason: "engine_unreachable" });
     this.name = "DockerUnavailableError";
   }
 }
