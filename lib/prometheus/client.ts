@@ -1,5 +1,6 @@
 import "server-only";
 import { FleetError } from "@/lib/errors";
+import { logSafely } from "@/lib/log";
 import { discoverDrafts } from "@/lib/topology/discover";
 import { parsePrometheusUrl, prometheusSourceFrom, type PrometheusEndpoint, type PrometheusSourceInfo } from "./url";
 import { parseDuration } from "./duration";
@@ -32,8 +33,9 @@ export async function prometheusSource(): Promise<PrometheusSourceInfo> {
   try {
     const d = await discoverDrafts();
     value = prometheusSourceFrom(undefined, d.services);
-  } catch {
-    // Discovery failing (no engine) means no Prometheus was found, which is what "none" says.
+  } catch (err) {
+    // No Prometheus could be found, which is what "none" says; why goes to the server log.
+    logSafely("[metrics] discovery failed while looking for Prometheus:", err);
     value = { url: null, source: "none" };
   }
   sourceCache = { at: Date.now(), value };
