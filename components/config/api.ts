@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { configFileEntrySchema, ConfigFileViewResponse, findingSchema } from "@/lib/api/schemas/config";
 import type { OperationAccepted } from "@/lib/api/schemas/operations";
 import type { Plan } from "@/lib/synapse/plan-schema";
-import { ApiRequestError } from "@/components/operations/api";
+import { ApiRequestError, fingerprintOf, ifMatch, type PreviewedPlan } from "@/components/operations/api";
 
 export type ConfigFileEntry = z.infer<typeof configFileEntrySchema>;
 export type ConfigFileView = ConfigFileViewResponse;
@@ -16,9 +16,9 @@ export class ConfigRequestError extends ApiRequestError {
     status: number,
     code: string,
     message: string,
-    readonly details: Record<string, unknown> | null,
+    details: Record<string, unknown> | null,
   ) {
-    super(status, code, message);
+    super(status, code, message, details);
     this.name = "ConfigRequestError";
   }
 
@@ -37,8 +37,8 @@ export class ConfigRequestError extends ApiRequestError {
  * The config routes' fetch. Like apiFetch (a 401 goes to sign-in), but a refusal keeps its
  * `details`, which apiFetch flattens into the message.
  */
-async function configFetch<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { cache: "no-store", ...init, headers: init?.body ? { "Content-Type": "application/json" } : undefined });
+async function configFetch<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T; res: Response }> {
+  const res = await fetch(url, { cache: "no-store", ...init, headers: { ...(init?.body ? { "Content-Type": "application/json" } : {}), ...init?.headers } });
   if (res.status === 401) {
     window.location.href = `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
     throw new ConfigRequestError(401, "unauthorized", "Signed out", null);
@@ -53,7 +53,7 @@ async function configFetch<T>(url: string, init?: RequestInit): Promise<{ status
       details && typeof details === "object" && !Array.isArray(details) ? (details as Record<string, unknown>) : null,
     );
   }
-  return { status: res.status, body: (await res.json()) as T };
+  return { status: res.status, body: (await res.json()) as T, res };
 }
 
 // The catch-all route takes `workers/x.yaml` as is; each segment is encoded on its own.
@@ -75,14 +75,19 @@ export interface ConfigEdit {
 }
 
 /** What saving would do (diff, restarts and why); nothing is applied. Refusals as for a save. */
-export async function planConfigSave(edit: ConfigEdit): Promise<Plan> {
-  return (await configFetch<Plan>("/api/config/plan", { method: "POST", body: JSON.stringify(edit) })).body;
+export async function planConfigSave(edit: ConfigEdit): Promise<PreviewedPlan> {
+  const { body, res } = await configFetch<Plan>("/api/config/plan", { method: "POST", body: JSON.stringify(edit) });
+  return { plan: body, fingerprint: fingerprintOf(res) };
 }
 
-/** Saves: an operation to follow, or nothing to do when the content is what is on disk. */
-export async function saveConfigFile(edit: ConfigEdit): Promise<{ operationId: string } | { unchanged: true }> {
+/**
+ * Saves: an operation to follow, or nothing to do when the content is what is on disk. With the
+ * plan's fingerprint, exactly that plan is applied, else a 409 `plan_changed` carries the new one.
+ */
+export async function saveConfigFile(edit: ConfigEdit, fingerprint?: string | null): Promise<{ operationId: string } | { unchanged: true }> {
   const { body } = await configFetch<OperationAccepted | { unchanged: true }>(fileUrl(edit.path), {
     method: "PUT",
+    headers: ifMatch(fingerprint),
     body: JSON.stringify({ content: edit.content, baseVersion: edit.baseVersion }),
   });
   return body;

@@ -2,11 +2,12 @@
 
 import { useCallback, useRef, useState } from "react";
 import type { Plan } from "@/lib/synapse/plan-schema";
+import { changedPlan } from "@/components/operations/api";
 import { ConfigRequestError, fetchConfigFile, planConfigSave, saveConfigFile, type ConfigEdit, type ConfigFileView, type ServerFinding } from "./api";
 
 /** Where a save stands: its plan shown (then applying), or the disk changed and the merge view is open. */
 export type SaveFlow =
-  | { step: "plan"; edit: ConfigEdit; plan: Plan | null; applying: boolean; error: string | null }
+  | { step: "plan"; edit: ConfigEdit; plan: Plan | null; fingerprint: string | null; applying: boolean; error: string | null }
   | { step: "merge"; edit: ConfigEdit; theirs: ConfigFileView };
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -30,7 +31,7 @@ export function useConfigSave(onStarted: (operationId: string, title: string) =>
         const theirs = await fetchConfigFile(edit.path);
         if (ticket.current === t) setFlow({ step: "merge", edit, theirs });
       } catch (e) {
-        if (ticket.current === t) setFlow({ step: "plan", edit, plan: null, applying: false, error: `${err.message}; re-reading it failed: ${message(e)}` });
+        if (ticket.current === t) setFlow({ step: "plan", edit, plan: null, fingerprint: null, applying: false, error: `${err.message}; re-reading it failed: ${message(e)}` });
       }
       return;
     }
@@ -39,8 +40,14 @@ export function useConfigSave(onStarted: (operationId: string, title: string) =>
       setRefusal({ message: err.message, findings: err.findings });
       return;
     }
+    const changed = changedPlan(err);
+    if (changed) {
+      // Nothing was saved: the deployment moved since the plan was shown; show the plan as it is now.
+      setFlow({ step: "plan", edit, plan: changed.plan, fingerprint: changed.fingerprint, applying: false, error: "The deployment changed since this plan was made. Below is the plan as it stands now: save again to apply it." });
+      return;
+    }
     const prefix = during === "plan" ? "No plan" : "Not saved";
-    setFlow((f) => (f && f.step === "plan" ? { ...f, applying: false, error: `${prefix}: ${message(err)}` } : { step: "plan", edit, plan: null, applying: false, error: `${prefix}: ${message(err)}` }));
+    setFlow((f) => (f && f.step === "plan" ? { ...f, applying: false, error: `${prefix}: ${message(err)}` } : { step: "plan", edit, plan: null, fingerprint: null, applying: false, error: `${prefix}: ${message(err)}` }));
   }, []);
 
   /** Shows what saving `edit` would do; nothing is applied yet. */
@@ -49,10 +56,10 @@ export function useConfigSave(onStarted: (operationId: string, title: string) =>
       const t = ++ticket.current;
       setNotice(null);
       setRefusal(null);
-      setFlow({ step: "plan", edit, plan: null, applying: false, error: null });
+      setFlow({ step: "plan", edit, plan: null, fingerprint: null, applying: false, error: null });
       planConfigSave(edit).then(
-        (plan) => {
-          if (ticket.current === t) setFlow({ step: "plan", edit, plan, applying: false, error: null });
+        ({ plan, fingerprint }) => {
+          if (ticket.current === t) setFlow({ step: "plan", edit, plan, fingerprint, applying: false, error: null });
         },
         (err: unknown) => void refused(t, edit, err, "plan"),
       );
@@ -66,7 +73,7 @@ export function useConfigSave(onStarted: (operationId: string, title: string) =>
     if (!current || current.step !== "plan" || !current.plan) return;
     const t = ticket.current;
     setFlow({ ...current, applying: true, error: null });
-    saveConfigFile(current.edit).then(
+    saveConfigFile(current.edit, current.fingerprint).then(
       (out) => {
         if (ticket.current !== t) return;
         setFlow(null);

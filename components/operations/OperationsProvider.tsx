@@ -2,7 +2,7 @@
 
 import { createContext, useCallback, useContext, useMemo, useRef, useState } from "react";
 import type { Intent, Plan } from "@/lib/synapse/plan-schema";
-import { previewPlan, startIntent } from "./api";
+import { changedPlan, previewPlan, startIntent } from "./api";
 import { intentTitle } from "./intents";
 import { OperationProgress } from "./OperationProgress";
 import { PlanDialog } from "./PlanDialog";
@@ -17,6 +17,8 @@ interface Flow {
   intent: Intent;
   title: string;
   plan: Plan | null;
+  /** The preview's fingerprint: the apply gets exactly this plan, or a 409 with the new one. */
+  fingerprint: string | null;
   /** The plan is shown in a dialog (asked before applying). */
   dialog: boolean;
   starting: boolean;
@@ -41,15 +43,23 @@ export function OperationsProvider({ children }: { children: React.ReactNode }) 
   // Each flow gets a number; answers for a flow the operator cancelled are dropped.
   const current = useRef(0);
 
-  const start = useCallback(async (ticket: number, intent: Intent, title: string) => {
+  const start = useCallback(async (ticket: number, intent: Intent, title: string, fingerprint: string | null) => {
     setFlow((f) => (f && current.current === ticket ? { ...f, starting: true, error: null } : f));
     try {
-      const { operationId } = await startIntent(intent);
+      const { operationId } = await startIntent(intent, fingerprint);
       // Even a cancelled dialog's operation is shown once it started: the operator must see it run.
       if (current.current === ticket) setFlow(null);
       setActive({ id: operationId, title });
     } catch (e) {
       if (current.current !== ticket) return;
+      const changed = changedPlan(e);
+      if (changed) {
+        // Nothing was applied: show the plan that would run now and ask again.
+        setFlow((f) =>
+          f ? { ...f, plan: changed.plan, fingerprint: changed.fingerprint, dialog: true, starting: false, error: "The deployment changed since this plan was made. Below is the plan as it stands now: apply it, or cancel." } : f,
+        );
+        return;
+      }
       setFlow((f) => (f ? { ...f, starting: false, error: `Not started: ${message(e)}` } : f));
     }
   }, []);
@@ -58,19 +68,19 @@ export function OperationsProvider({ children }: { children: React.ReactNode }) 
     (intent: Intent, confirm: ConfirmMode) => {
       const ticket = ++current.current;
       const title = intentTitle(intent);
-      setFlow({ intent, title, plan: null, dialog: confirm === "always", starting: false, error: null });
+      setFlow({ intent, title, plan: null, fingerprint: null, dialog: confirm === "always", starting: false, error: null });
       if (confirm === "never") {
-        void start(ticket, intent, title);
+        void start(ticket, intent, title, null);
         return;
       }
       previewPlan(intent).then(
-        (plan) => {
+        ({ plan, fingerprint }) => {
           if (current.current !== ticket) return;
           if (confirm === "if_destructive" && !plan.destructive) {
-            setFlow((f) => (f ? { ...f, plan } : f));
-            void start(ticket, intent, title);
+            setFlow((f) => (f ? { ...f, plan, fingerprint } : f));
+            void start(ticket, intent, title, fingerprint);
           } else {
-            setFlow((f) => (f ? { ...f, plan, dialog: true } : f));
+            setFlow((f) => (f ? { ...f, plan, fingerprint, dialog: true } : f));
           }
         },
         (e: unknown) => {
@@ -99,7 +109,7 @@ export function OperationsProvider({ children }: { children: React.ReactNode }) 
           applying={flow.starting}
           error={flow.error}
           onCancel={cancel}
-          onApply={() => void start(current.current, flow.intent, flow.title)}
+          onApply={() => void start(current.current, flow.intent, flow.title, flow.fingerprint)}
         />
       ) : null}
       {flow && !flow.dialog ? <FlowToast flow={flow} onDismiss={cancel} /> : null}

@@ -9,14 +9,44 @@ export class ApiRequestError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details: Record<string, unknown> | null = null,
   ) {
     super(message);
     this.name = "ApiRequestError";
   }
 }
 
+/** A plan as previewed, with the fingerprint (the answer's ETag) an apply sends back to get exactly it. */
+export interface PreviewedPlan {
+  plan: Plan;
+  fingerprint: string | null;
+}
+
+/** The new plan a 409 `plan_changed` carries: the deployment moved between preview and apply. */
+export function changedPlan(err: unknown): PreviewedPlan | null {
+  if (!(err instanceof ApiRequestError)) return null;
+  const details = err.details;
+  if (err.status !== 409 || details?.reason !== "plan_changed" || !details.plan) return null;
+  return { plan: details.plan as Plan, fingerprint: typeof details.fingerprint === "string" ? details.fingerprint : null };
+}
+
+/** The ETag of a preview, unquoted. */
+export function fingerprintOf(res: Response): string | null {
+  return res.headers.get("etag")?.replace(/^W\//, "").replace(/^"(.*)"$/, "$1") || null;
+}
+
+/** The If-Match header that applies only the plan previewed. */
+export function ifMatch(fingerprint: string | null | undefined): Record<string, string> {
+  return fingerprint ? { "If-Match": `"${fingerprint}"` } : {};
+}
+
 /** The console's one fetch: JSON in and out, a 401 goes to sign-in, a refusal becomes ApiRequestError. */
 export async function apiFetch<T>(url: string, init?: RequestInit): Promise<T> {
+  return (await apiFetchResponse<T>(url, init)).body;
+}
+
+/** apiFetch with the answer's headers (a preview's ETag). */
+export async function apiFetchResponse<T>(url: string, init?: RequestInit): Promise<{ body: T; res: Response }> {
   const res = await fetch(url, { cache: "no-store", ...init, headers: { ...(init?.body ? { "Content-Type": "application/json" } : {}), ...init?.headers } });
   if (res.status === 401) {
     window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;
@@ -28,9 +58,10 @@ export async function apiFetch<T>(url: string, init?: RequestInit): Promise<T> {
       ? (body.error.details as Array<{ path?: string; message?: string }>).map((d) => `${d.path ? `${d.path}: ` : ""}${d.message}`).join("; ")
       : "";
     const message = body?.error?.message ?? `Request failed (${res.status})`;
-    throw new ApiRequestError(res.status, body?.error?.code ?? "internal", details ? `${message}: ${details}` : message);
+    const record = body?.error?.details && typeof body.error.details === "object" && !Array.isArray(body.error.details) ? (body.error.details as Record<string, unknown>) : null;
+    throw new ApiRequestError(res.status, body?.error?.code ?? "internal", details ? `${message}: ${details}` : message, record);
   }
-  return res.json() as Promise<T>;
+  return { body: (await res.json()) as T, res };
 }
 
 /** The route that carries out an intent; each mutation has its own resource-shaped URL. */
@@ -62,14 +93,18 @@ export function intentRequest(intent: Intent): { method: "POST" | "PUT" | "DELET
 }
 
 /** What the intent would change; nothing is applied. */
-export function previewPlan(intent: Intent): Promise<Plan> {
-  return apiFetch<Plan>("/api/plans", { method: "POST", body: JSON.stringify({ intent }) });
+export async function previewPlan(intent: Intent): Promise<PreviewedPlan> {
+  const { body, res } = await apiFetchResponse<Plan>("/api/plans", { method: "POST", body: JSON.stringify({ intent }) });
+  return { plan: body, fingerprint: fingerprintOf(res) };
 }
 
-/** Starts the operation; the answer comes before the work is done. */
-export function startIntent(intent: Intent): Promise<OperationAccepted> {
+/**
+ * Starts the operation; the answer comes before the work is done. With the preview's fingerprint,
+ * the server applies that plan or refuses with 409 `plan_changed` and the new one (see changedPlan).
+ */
+export function startIntent(intent: Intent, fingerprint?: string | null): Promise<OperationAccepted> {
   const r = intentRequest(intent);
-  return apiFetch<OperationAccepted>(r.url, { method: r.method, body: r.body === undefined ? undefined : JSON.stringify(r.body) });
+  return apiFetch<OperationAccepted>(r.url, { method: r.method, headers: ifMatch(fingerprint), body: r.body === undefined ? undefined : JSON.stringify(r.body) });
 }
 
 export function fetchOperation(id: string): Promise<Operation> {

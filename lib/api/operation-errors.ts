@@ -1,6 +1,6 @@
 import "server-only";
 import { UnsafeConfigPathError } from "@/lib/fs/safe";
-import { OperationConflictError } from "@/lib/operations";
+import { expectedFingerprint, OperationConflictError, type PreviewedPlan } from "@/lib/operations";
 import { ConfigFindingsError, PlanError } from "@/lib/synapse/plan-schema";
 import { maskValue } from "@/lib/synapse/secrets";
 import { ApiError, type ErrorCode } from "./errors";
@@ -37,4 +37,14 @@ export async function withOperationErrors<T>(call: () => Promise<T>): Promise<T>
 /** A started operation: 202 Accepted with the id to follow. */
 export function accepted(body: { operationId: string }): Response {
   return Response.json(body, { status: 202, headers: { Location: `/api/operations/${encodeURIComponent(body.operationId)}` } });
+}
+
+/** A previewed plan, its fingerprint as the ETag an apply may send back in If-Match. */
+export function previewed(p: PreviewedPlan): Response {
+  return Response.json(p.plan, { headers: { ETag: `"${p.fingerprint}"` } });
+}
+
+/** The plan fingerprint an apply was confirmed on (If-Match), or null: apply whatever plans now. */
+export function confirmedOn(req: Request): { expect: string | null } {
+  return { expect: expectedFingerprint(req.headers.get("if-match")) };
 }

@@ -50,6 +50,8 @@ export const routeTable = {
   "GET /api/events": { access: "viewer", summary: "Server-Sent Events: container state, health, stats and engine reachability", response: liveEventSchema, responseType: "text/event-stream", stream: true, errors: [429] },
   "GET /api/openapi.json": { access: "viewer", summary: "This description" },
   // Worker lifecycle: every mutation is an operation (202 + its id); follow it at /api/operations/{id}/events.
+  // Apply what was previewed: POST /api/plans answers with an ETag; a mutation sent with it in If-Match
+  // applies exactly that plan, or answers 409 {reason: "plan_changed", fingerprint, plan} and does nothing.
   "POST /api/workers": { access: "operator", summary: "Add a worker of one kind", body: json(ops.addWorkerRequestSchema), ...accepted, errors: [400, 404, 409, 413, 415, 503] },
   "PUT /api/workers/scale": { access: "operator", summary: "Set the number of workers of one kind, or apply a sizing preset", body: json(ops.scaleRequestSchema), ...accepted, errors: [400, 409, 413, 415, 503] },
   "DELETE /api/workers/{name}": { access: "operator", summary: "Remove a worker: its container, its worker file and every reference to it", ...accepted, errors: [400, 404, 409, 503] },

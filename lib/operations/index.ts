@@ -9,6 +9,7 @@ import { fileVersion } from "@/lib/synapse/file-version";
 import { unmaskSecrets } from "@/lib/synapse/secrets-unmask";
 import { configDir } from "@/lib/topology/config-files";
 import { OperationConflictError } from "./errors";
+import { confirmedPlanner, planFingerprint } from "./fingerprint";
 import * as history from "./history";
 import { beginOperation, defaultDeps, readOperation, recoverInterrupted, resolveRestore, subscribe, type Planner } from "./service";
 import { captureSnapshot } from "./snapshot";
@@ -16,6 +17,7 @@ import { logSafely } from "@/lib/log";
 
 // The one door the API routes and the CLI use to change the deployment.
 export { OperationConflictError };
+export { expectedFingerprint, PlanChangedError } from "./fingerprint";
 
 /** The planner's settings, from the environment. */
 export function planSettings(env: Record<string, string | undefined> = process.env): NonNullable<PlanContext["settings"]> {
@@ -38,18 +40,27 @@ function plannerFor(intent: Intent, edits?: Record<string, string>): Planner {
   return (snapshot, restoreTarget) => planIntent(intent, { snapshot, settings, restoreTarget, edits });
 }
 
+/** A previewed plan (secrets masked) and its fingerprint, which an apply may send back. */
+export interface PreviewedPlan {
+  plan: Plan;
+  fingerprint: string;
+}
+
 /** What an intent would do, without doing it (secrets masked). Throws PlanError. */
-export async function previewPlan(intent: Intent): Promise<Plan> {
+export async function previewPlan(intent: Intent): Promise<PreviewedPlan> {
   const valid = parseIntent(intent);
   const restore = await resolveRestore(valid);
   const plan = plannerFor(valid)(await captureSnapshot(), restore?.snapshot);
-  return maskPlan(plan);
+  return { plan: maskPlan(plan), fingerprint: planFingerprint(plan) };
 }
 
-/** Plans, records and starts applying an intent; returns at once with the operation's id. */
-export async function startOperation(intent: Intent, actor: string): Promise<{ operationId: string }> {
+/**
+ * Plans, records and starts applying an intent; returns at once with the operation's id. With
+ * `expect` (a preview's fingerprint) it applies only that plan, else throws PlanChangedError.
+ */
+export async function startOperation(intent: Intent, actor: string, opts: { expect?: string | null } = {}): Promise<{ operationId: string }> {
   const valid = parseIntent(intent);
-  const { operationId, done } = await beginOperation(valid, actor, plannerFor(valid), defaultDeps());
+  const { operationId, done } = await beginOperation(valid, actor, confirmedPlanner(plannerFor(valid), opts.expect ?? null), defaultDeps());
   done.catch((err: unknown) => logSafely(`[operations] ${operationId} could not be recorded to the end:`, err));
   return { operationId };
 }
@@ -59,21 +70,26 @@ export async function startOperation(intent: Intent, actor: string): Promise<{ o
  * An edit that changes nothing on disk — the same bytes once masked secrets are put back — starts
  * no operation. Throws PlanError (stale, invalid, not_found) or ConfigFindingsError.
  */
-export async function saveConfigFile(edit: { path: string; content: string; baseVersion: string }, actor: string): Promise<{ operationId: string } | { unchanged: true }> {
+export async function saveConfigFile(
+  edit: { path: string; content: string; baseVersion: string },
+  actor: string,
+  opts: { expect?: string | null } = {},
+): Promise<{ operationId: string } | { unchanged: true }> {
   const dir = configDir();
   if (!dir) throw new Error("SYNAPSE_CONFIG_DIR is not set: there is no deployment to change");
   const disk = (await readConfigFile(dir, edit.path))?.data.toString("utf8");
   if (disk !== undefined && fileVersion(disk) === edit.baseVersion && unmaskSecrets(edit.content, disk, edit.path).text === disk) return { unchanged: true };
   const intent = parseIntent({ kind: "edit_files", files: [{ path: edit.path, baseVersion: edit.baseVersion }] });
-  const { operationId, done } = await beginOperation(intent, actor, plannerFor(intent, { [edit.path]: edit.content }), defaultDeps());
+  const { operationId, done } = await beginOperation(intent, actor, confirmedPlanner(plannerFor(intent, { [edit.path]: edit.content }), opts.expect ?? null), defaultDeps());
   done.catch((err: unknown) => logSafely(`[operations] ${operationId} could not be recorded to the end:`, err));
   return { operationId };
 }
 
 /** What saving one config file would do, secrets masked; nothing is applied. Throws like saveConfigFile. */
-export async function previewConfigSave(edit: { path: string; content: string; baseVersion: string }): Promise<Plan> {
+export async function previewConfigSave(edit: { path: string; content: string; baseVersion: string }): Promise<PreviewedPlan> {
   const intent = parseIntent({ kind: "edit_files", files: [{ path: edit.path, baseVersion: edit.baseVersion }] });
-  return maskPlan(plannerFor(intent, { [edit.path]: edit.content })(await captureSnapshot(), undefined));
+  const plan = plannerFor(intent, { [edit.path]: edit.content })(await captureSnapshot(), undefined);
+  return { plan: maskPlan(plan), fingerprint: planFingerprint(plan) };
 }
 
 /** Like startOperation, but waits for the end (tests, CLI). */

@@ -1,12 +1,12 @@
 import { apiRoute } from "@/lib/api/handler";
-import { withOperationErrors } from "@/lib/api/operation-errors";
+import { previewed, withOperationErrors } from "@/lib/api/operation-errors";
 import { planRequestSchema } from "@/lib/api/schemas/operations";
 import { previewPlan } from "@/lib/operations";
 
 export const dynamic = "force-dynamic";
 
-/** What an intent would change (files, container steps, restarts); nothing is applied. */
+/** What an intent would change (files, container steps, restarts); nothing is applied. ETag: the plan to confirm. */
 export const POST = apiRoute("POST /api/plans", async ({ body }) => {
   const { intent } = planRequestSchema.parse(body);
-  return withOperationErrors(() => previewPlan(intent));
+  return previewed(await withOperationErrors(() => previewPlan(intent)));
 });

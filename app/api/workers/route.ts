@@ -1,13 +1,13 @@
 import { apiRoute } from "@/lib/api/handler";
-import { accepted, withOperationErrors } from "@/lib/api/operation-errors";
+import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
 import { addWorkerRequestSchema } from "@/lib/api/schemas/operations";
 import { startOperation } from "@/lib/operations";
 
 export const dynamic = "force-dynamic";
 
 /** Adds a worker of one kind; answers 202 with the operation that carries it out. */
-export const POST = apiRoute("POST /api/workers", async ({ body, principal, audit }) => {
+export const POST = apiRoute("POST /api/workers", async ({ req, body, principal, audit }) => {
   const request = addWorkerRequestSchema.parse(body);
   audit.target = request.name ?? request.type;
-  return accepted(await withOperationErrors(() => startOperation({ kind: "add_worker", ...request }, principal.name)));
+  return accepted(await withOperationErrors(() => startOperation({ kind: "add_worker", ...request }, principal.name, confirmedOn(req))));
 });

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import { accepted, withOperationErrors } from "@/lib/api/operation-errors";
+import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
 import { scaleRequestSchema } from "@/lib/api/schemas/operations";
 import { startOperation } from "@/lib/operations";
 import type { Intent } from "@/lib/synapse/plan-schema";
@@ -7,9 +7,9 @@ import type { Intent } from "@/lib/synapse/plan-schema";
 export const dynamic = "force-dynamic";
 
 /** Sets how many workers of one kind run, or applies one of the guide's sizing presets. */
-export const PUT = apiRoute("PUT /api/workers/scale", async ({ body, principal, audit }) => {
+export const PUT = apiRoute("PUT /api/workers/scale", async ({ req, body, principal, audit }) => {
   const request = scaleRequestSchema.parse(body);
   audit.detail = "preset" in request ? `preset ${request.preset}` : `${request.type} × ${request.count}`;
   const intent: Intent = "preset" in request ? { kind: "preset", preset: request.preset } : { kind: "scale", type: request.type, count: request.count };
-  return accepted(await withOperationErrors(() => startOperation(intent, principal.name)));
+  return accepted(await withOperationErrors(() => startOperation(intent, principal.name, confirmedOn(req))));
 });

@@ -1,6 +1,6 @@
 import { ApiError } from "@/lib/api/errors";
 import { apiRoute } from "@/lib/api/handler";
-import { accepted, withOperationErrors } from "@/lib/api/operation-errors";
+import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
 import { revealRequestSchema, saveConfigRequestSchema } from "@/lib/api/schemas/config";
 import { parseConfigPath, readConfigFileView } from "@/lib/config/files";
 import { fileAtVersion, fileVersions, revealSecret } from "@/lib/config/versions";
@@ -30,11 +30,11 @@ export const GET = apiRoute<{ path: string[] }>("GET /api/config/files/{path}", 
 });
 
 /** Saves one config file: planned, validated, written and followed by the restarts it needs. */
-export const PUT = apiRoute<{ path: string[] }>("PUT /api/config/files/{path}", async ({ params, body, principal, audit }) => {
+export const PUT = apiRoute<{ path: string[] }>("PUT /api/config/files/{path}", async ({ req, params, body, principal, audit }) => {
   const rel = parseConfigPath(params.path.join("/"));
   const { content, baseVersion } = saveConfigRequestSchema.parse(body);
   audit.target = rel;
-  const out = await withOperationErrors(() => saveConfigFile({ path: rel, content, baseVersion }, principal.name));
+  const out = await withOperationErrors(() => saveConfigFile({ path: rel, content, baseVersion }, principal.name, confirmedOn(req)));
   if ("unchanged" in out) {
     audit.detail = "unchanged";
     return out;

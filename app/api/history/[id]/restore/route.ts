@@ -1,14 +1,14 @@
 import { apiRoute } from "@/lib/api/handler";
-import { accepted, withOperationErrors } from "@/lib/api/operation-errors";
+import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
 import { restoreRequestSchema } from "@/lib/api/schemas/operations";
 import { startOperation } from "@/lib/operations";
 
 export const dynamic = "force-dynamic";
 
 /** Puts the deployment back as it was before or after one operation (itself a new operation). */
-export const POST = apiRoute<{ id: string }>("POST /api/history/{id}/restore", async ({ body, params, principal, audit }) => {
+export const POST = apiRoute<{ id: string }>("POST /api/history/{id}/restore", async ({ req, body, params, principal, audit }) => {
   const { point } = restoreRequestSchema.parse(body);
   audit.target = params.id.slice(0, 100);
   audit.detail = `restore to ${point}`;
-  return accepted(await withOperationErrors(() => startOperation({ kind: "restore", operationId: params.id, point }, principal.name)));
+  return accepted(await withOperationErrors(() => startOperation({ kind: "restore", operationId: params.id, point }, principal.name, confirmedOn(req))));
 });
