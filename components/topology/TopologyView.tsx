@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import type { InfraService, Topology } from "@/lib/api/schemas/topology";
 import { roleGroupOf, roleGroups } from "@/lib/synapse/types";
 import { StatusDot } from "@/components/ui/StatusDot";
+import { PrometheusSource } from "@/components/metrics/PrometheusSource";
 import { useCanOperate } from "@/components/shell/PrincipalContext";
 import { ProcessCard } from "./ProcessCard";
 import { TopologyActions } from "./TopologyActions";
@@ -35,6 +36,8 @@ function Header({ t, live, canOperate }: { t: Topology | undefined; live: LiveSt
           <StatusDot health={t ? (t.docker.reachable ? "healthy" : "unhealthy") : "unknown"} />
           Docker {t ? (t.docker.reachable ? `reachable${t.docker.version ? ` (${t.docker.version})` : ""}` : "unreachable") : "…"}
         </span>
+        {/* Where metrics come from, not whether they flow: the Metrics screen says that per panel. */}
+        <PrometheusSource prometheus={t?.prometheus} />
         <span className="flex items-center gap-1.5" role="status" data-testid="live-status">
           <StatusDot health={live === "live" ? "healthy" : "starting"} />
           {liveText}
