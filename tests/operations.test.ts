@@ -241,12 +241,18 @@ describe("operations against the running lab", () => {
     expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(OperationConflictError);
     await (started[0] as PromiseFulfilledResult<{ done: Promise<void> }>).value.done;
 
-    // Another dashboard process sharing the database is applying: refused as well.
+    // Another dashboard process sharing the database holds the deployment's lease: refused as well,
+    // and its operation is not mistaken for one a dead dashboard left behind.
     const db = await getDb();
     const other = await db.operation.create({ data: { kind: "restart", intent: "{}", actor: "other", status: "applying", summary: "elsewhere", plan: "{}" } });
+    const { dir } = defaultDeps();
+    const lease = await db.operationLease.findUnique({ where: { deployment: dir } });
+    await db.operationLease.update({ where: { deployment: dir }, data: { holder: "other-host:4242:cafe", operationId: other.id, expiresAt: new Date(Date.now() + 60_000) } });
     try {
-      await expect(beginOperation({ kind: "restart", name: "main" }, "carol", slowPlan)).rejects.toThrow(/elsewhere.*being applied/);
+      await expect(beginOperation({ kind: "restart", name: "main" }, "carol", slowPlan)).rejects.toThrow(new RegExp(`Another dashboard \\(other-host:4242:cafe\\) is applying operation ${other.id}`));
+      expect((await db.operation.findUniqueOrThrow({ where: { id: other.id } })).status).toBe("applying");
     } finally {
+      await db.operationLease.update({ where: { deployment: dir }, data: { holder: lease!.holder, operationId: null, expiresAt: new Date(0) } });
       await db.operation.delete({ where: { id: other.id } });
     }
   }, 60_000);

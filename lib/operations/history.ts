@@ -96,7 +96,7 @@ export async function saveStep(operationId: string, s: StepRecord): Promise<void
 
 export async function recordFinished(
   id: string,
-  outcome: { status: "succeeded" | "failed"; error: string | null; failureLogs: string[] | null; snapshotAfter: DeploymentSnapshot | null },
+  outcome: { status: "succeeded" | "failed" | "interrupted"; error: string | null; failureLogs: string[] | null; snapshotAfter: DeploymentSnapshot | null },
 ): Promise<void> {
   const db = await getDb();
   await db.operation.update({
@@ -133,12 +133,6 @@ export async function listOperationRows(opts: { limit: number; before?: string }
     take: opts.limit,
     include: { steps: true },
   });
-}
-
-/** An operation applying right now, in this process or another one sharing the database. */
-export async function findApplying(): Promise<{ id: string; summary: string } | null> {
-  const db = await getDb();
-  return db.operation.findFirst({ where: { status: "applying" }, select: { id: true, summary: true } });
 }
 
 /**

@@ -9,6 +9,7 @@ import { OperationConflictError } from "./errors";
 import { executePlan, initialRecords, type StepRecord } from "./executor";
 import { liveHealthChecker, type HealthChecker } from "./health";
 import * as history from "./history";
+import { acquireLease, attachOperation, LEASE_TTL_MS, liveLeaseOperations, releaseLease, renewLease, type Lease } from "./lease";
 import { captureSnapshot } from "./snapshot";
 
 /**
@@ -60,7 +61,10 @@ function historyLimit(): number {
 export function recoverInterrupted(): Promise<void> {
   const reg = registry();
   if (!reg.recovered) {
-    const ready = history.markInterrupted(new Set(reg.running.values())).then(() => undefined);
+    // Applying here, or under a live lease of another dashboard sharing the database: not interrupted.
+    const ready = liveLeaseOperations()
+      .then((elsewhere) => history.markInterrupted(new Set([...reg.running.values(), ...elsewhere])))
+      .then(() => undefined);
     reg.recovered = ready;
     ready.catch(() => {
       if (reg.recovered === ready) reg.recovered = null;
@@ -136,27 +140,59 @@ export async function beginOperation(
   const held = reg.running.get(deps.dir);
   if (held !== undefined) throw new OperationConflictError("Another operation is being applied to this deployment; wait for it to finish", held || null);
   reg.running.set(deps.dir, ""); // taken synchronously after the check: no await in between
+  let lease: Lease | null = null;
   try {
-    const applying = await history.findApplying();
-    if (applying) throw new OperationConflictError(`Operation ${applying.id} (${applying.summary}) is being applied; wait for it to finish`, applying.id);
+    // Then across processes: the database lease (lease.ts).
+    const got = await acquireLease(deps.dir, null);
+    if ("heldBy" in got) {
+      const what = got.heldBy.operationId ? `operation ${got.heldBy.operationId}` : "an operation";
+      throw new OperationConflictError(`Another dashboard (${got.heldBy.holder}) is applying ${what} to this deployment; wait for it to finish`, got.heldBy.operationId);
+    }
+    lease = got.lease;
+    // Holding the lease, an operation still `applying` was left by a dashboard that died: interrupted.
+    await history.markInterrupted(new Set([...reg.running.values(), ...(await liveLeaseOperations())]));
     const restore = await resolveRestore(intent);
     const snapshot = await captureSnapshot(deps.runner);
     const plan = planner(snapshot, restore?.snapshot);
     const records = initialRecords(plan);
     const operationId = await history.recordApplying({ intent, actor, plan, snapshotBefore: snapshot, restoreOf: restore?.operationId ?? null, steps: records });
     reg.running.set(deps.dir, operationId);
-    const done = apply(operationId, plan, snapshot, records, deps).finally(() => {
+    await attachOperation(lease, operationId);
+    const held = lease;
+    const done = apply(operationId, plan, snapshot, records, deps, held).finally(async () => {
+      await releaseLease(held).catch((err: unknown) => logSafely(`[operations] releasing the lease of ${operationId} failed (it lapses by itself):`, err));
       if (reg.running.get(deps.dir) === operationId) reg.running.delete(deps.dir);
     });
     return { operationId, done };
   } catch (err) {
+    if (lease) await releaseLease(lease).catch(() => undefined);
     reg.running.delete(deps.dir);
     throw err;
   }
 }
 
-async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, records: StepRecord[], deps: OperationDeps): Promise<void> {
+/** The lease lapsed and another dashboard took it: this one must not take another step. */
+class LeaseLostError extends Error {}
+
+/** Renews the lease while an operation applies; `lost` turns true once it is not ours any more. */
+function keepLease(lease: Lease): { lost: () => boolean; stop: () => void } {
+  let lost = false;
+  const timer = setInterval(() => {
+    renewLease(lease).then(
+      (ok) => void (lost ||= !ok),
+      // The database is away for a moment: the lease lasts TTL; a later renewal may still make it.
+      (err: unknown) => logSafely("[operations] renewing the operation lease failed:", err),
+    );
+  }, LEASE_TTL_MS / 3);
+  timer.unref();
+  return { lost: () => lost, stop: () => clearInterval(timer) };
+}
+
+async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, records: StepRecord[], deps: OperationDeps, lease: Lease): Promise<void> {
+  const kept = keepLease(lease);
   const onStep = async (step: StepRecord) => {
+    // Fencing: checked as each step is recorded, before the executor goes on to act.
+    if (kept.lost()) throw new LeaseLostError(`the operation lease of ${lease.deployment} was taken over by another dashboard`);
     try {
       await history.saveStep(id, step);
     } catch (err) {
@@ -172,7 +208,12 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
       ? { status: "succeeded", error: null, failureLogs: null, snapshotAfter: null }
       : { status: "failed", error: result.error, failureLogs: result.failureLogs, snapshotAfter: null };
   } catch (err) {
-    outcome = { status: "failed", error: `The executor stopped unexpectedly: ${(err as Error).message}`, failureLogs: null, snapshotAfter: null };
+    outcome =
+      err instanceof LeaseLostError
+        ? { status: "interrupted", error: `Stopped between two steps: ${err.message}`, failureLogs: null, snapshotAfter: null }
+        : { status: "failed", error: `The executor stopped unexpectedly: ${(err as Error).message}`, failureLogs: null, snapshotAfter: null };
+  } finally {
+    kept.stop();
   }
   try {
     outcome.snapshotAfter = await captureSnapshot(deps.runner);
