@@ -70,7 +70,7 @@ describe("PostgreSQL", () => {
     const all = loadMigrations("postgres").map((m) => m.name);
     expect(await applyMigrations(target)).toEqual(all);
     expect(await applyMigrations(target)).toEqual([]);
-    expect(await tablesIn(schema)).toEqual(["ApiToken", "AuditEvent", "LoginThrottle", "Operation", "OperationStep", "Session", "User", "_fleet_migrations"]);
+    expect(await tablesIn(schema)).toEqual(["ApiToken", "AuditEvent", "LoginThrottle", "Operation", "OperationLease", "OperationStep", "Session", "User", "_fleet_migrations"]);
   });
 
   it("serializes concurrent starts: exactly one applies each migration", async () => {

@@ -54,7 +54,7 @@ describe("applyMigrations on SQLite", () => {
     const target = tempTarget();
     const db = await openDb(target);
     await db.$disconnect();
-    expect(await tables(target.url)).toEqual(["ApiToken", "AuditEvent", "LoginThrottle", "Operation", "OperationStep", "Session", "User", "_fleet_migrations"]);
+    expect(await tables(target.url)).toEqual(["ApiToken", "AuditEvent", "LoginThrottle", "Operation", "OperationLease", "OperationStep", "Session", "User", "_fleet_migrations"]);
   });
 
   it("is idempotent", async () => {
