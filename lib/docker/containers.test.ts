@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
-import { createOptions, demultiplexLogs, specFromInspect } from "./containers";
+import { ContainerRunner, createOptions, demultiplexLogs, specFromInspect } from "./containers";
 
 function frame(stream: 1 | 2, text: string): Buffer {
   const body = Buffer.from(text);
@@ -36,6 +36,8 @@ describe("containers", () => {
       networks: [{ name: "front", aliases: ["w2"] }, { name: "back", aliases: [] }],
       labels: { "io.synapse-fleet.managed": "true" }, restartPolicy: "unless-stopped", user: null,
       ports: [{ container: 8011, host: 8011, hostIp: "" }], resources: { nanoCpus: 500000000, memoryBytes: null },
+      // A UDP binding is not a typed port: the engine record keeps it.
+      engine: { config: {}, hostConfig: { RestartPolicy: { Name: "unless-stopped" }, PortBindings: { "9999/udp": [{ HostIp: "", HostPort: "9999" }] } } },
     });
   });
 
@@ -45,6 +47,23 @@ describe("containers", () => {
     expect(opts.HostConfig).toMatchObject({ NetworkMode: "front", PortBindings: { "8011/tcp": [{ HostIp: "", HostPort: "8011" }] }, NanoCpus: 500000000 });
     expect(opts.ExposedPorts).toEqual({ "8011/tcp": {} });
     expect(opts.Env).toEqual(["A=1", "B=x=y"]);
+  });
+
+  it("connects the other networks with their recorded endpoint settings (static address, links) and aliases", async () => {
+    const calls: unknown[] = [];
+    const api = {
+      createContainer: async (o: Docker.ContainerCreateOptions) => {
+        calls.push(["create", o.NetworkingConfig]);
+        return { id: "c1", remove: async () => undefined };
+      },
+      getNetwork: (name: string) => ({ connect: async (o: unknown) => void calls.push(["connect", name, o]) }),
+    } as unknown as Docker;
+    const spec = { ...specFromInspect(inspect), networks: [{ name: "front", aliases: ["w2"] }, { name: "back", aliases: ["b"], endpoint: { IPAMConfig: { IPv4Address: "10.1.0.9" }, Links: ["db:db"] } }] };
+    expect(await new ContainerRunner(api).create(spec)).toBe("c1");
+    expect(calls).toEqual([
+      ["create", { EndpointsConfig: { front: { Aliases: ["w2"] } } }],
+      ["connect", "back", { Container: "c1", EndpointConfig: { IPAMConfig: { IPv4Address: "10.1.0.9" }, Links: ["db:db"], Aliases: ["b"] } }],
+    ]);
   });
 
   it("demultiplexes stdout and stderr frames, and passes TTY output through", () => {

@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import type { ContainerSpec } from "@/lib/synapse/plan-schema";
 import { envRecord } from "@/lib/synapse/command";
 import { docker, DockerUnavailableError, isUnreachable } from "./client";
+import { createFields, endpointConfig, endpointRecord, engineRecordFromInspect, isTypedBinding, mountTargets } from "./container-record";
 import { forgetInspect } from "./runtime";
 
 /**
@@ -63,36 +64,46 @@ export function demultiplexLogs(buf: Buffer): string {
   return Buffer.concat(parts).toString("utf8");
 }
 
-/** "8009/tcp" → 8009; only TCP ports are part of a spec (Synapse listens on nothing else). */
+/** "8009/tcp" → 8009; only TCP ports are typed (Synapse listens on nothing else); others stay in the engine record. */
 function tcpPort(key: string): number | null {
   const m = /^(\d+)\/tcp$/.exec(key);
   return m ? Number(m[1]) : null;
 }
 
-/** Reads a container's spec from inspect: the inverse of create(). */
+/** The network the container's mode names first, then the others by name (inspect lists them by name). */
+function networksInModeOrder(info: Docker.ContainerInspectInfo): Array<[string, Record<string, unknown>]> {
+  const mode = info.HostConfig?.NetworkMode === "default" ? "bridge" : info.HostConfig?.NetworkMode;
+  const entries = Object.entries((info.NetworkSettings?.Networks ?? {}) as Record<string, Record<string, unknown>>);
+  return [...entries.filter(([n]) => n === mode), ...entries.filter(([n]) => n !== mode)];
+}
+
+/** Reads a container's spec from inspect: the inverse of create(), the engine's whole definition included. */
 export function specFromInspect(info: Docker.ContainerInspectInfo): ContainerSpec {
   const hc = info.HostConfig ?? {};
   const binds = [...(hc.Binds ?? [])];
-  const boundDests = new Set(binds.map((b) => b.split(":")[1]));
+  const recorded = new Set([...binds.map((b) => b.split(":")[1]), ...mountTargets(info)]);
   for (const m of info.Mounts ?? []) {
-    if (boundDests.has(m.Destination)) continue;
-    // Named (and anonymous) volumes keep their data when referenced by name; --mount binds too.
+    if (recorded.has(m.Destination)) continue;
+    // Anonymous volumes (an image's VOLUME) keep their data when referenced by name.
     if (m.Type === "volume" && m.Name) binds.push(`${m.Name}:${m.Destination}${m.RW === false ? ":ro" : ""}`);
     else if (m.Type === "bind") binds.push(`${m.Source}:${m.Destination}${m.RW === false ? ":ro" : ""}`);
   }
-  const shortId = info.Id.slice(0, 12);
-  const networks = Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, n]) => ({
-    name,
-    // The engine adds the short container id as an alias itself; a re-created container gets its own.
-    aliases: ((n.Aliases ?? []) as string[]).filter((a) => a !== shortId),
-  }));
+  // The engine adds the short container id and the hostname as aliases itself; a re-created container gets its own.
+  const engineAliases = new Set([info.Id.slice(0, 12), info.Config.Hostname]);
+  const networks = networksInModeOrder(info).map(([name, n]) => {
+    const endpoint = endpointRecord(n);
+    return {
+      name,
+      aliases: ((n.Aliases ?? []) as string[]).filter((a) => !engineAliases.has(a)),
+      ...(endpoint ? { endpoint } : {}),
+    };
+  });
   const ports: ContainerSpec["ports"] = [];
   for (const [key, bindings] of Object.entries(hc.PortBindings ?? {})) {
     const container = tcpPort(key);
     if (container === null) continue;
     for (const b of (bindings as Array<{ HostIp?: string; HostPort?: string }> | null) ?? []) {
-      const host = Number(b.HostPort);
-      if (Number.isInteger(host) && host > 0) ports.push({ container, host, hostIp: b.HostIp ?? "" });
+      if (isTypedBinding(key, b)) ports.push({ container, host: Number(b.HostPort), hostIp: b.HostIp ?? "" });
     }
   }
   const entrypoint = info.Config.Entrypoint;
@@ -109,20 +120,16 @@ export function specFromInspect(info: Docker.ContainerInspectInfo): ContainerSpe
     user: info.Config.User ? info.Config.User : null,
     ports,
     resources: { nanoCpus: hc.NanoCpus || null, memoryBytes: hc.Memory || null },
+    engine: engineRecordFromInspect(info),
   };
 }
 
-/** The engine's create options for a spec: first network at create time, the others connected after. */
+/** The engine's create options for a spec: its record with the typed fields on top; first network at create time, the others connected after. */
 export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
   const [first] = spec.networks;
-  const portBindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
-  const exposed: Record<string, object> = {};
-  for (const p of spec.ports) {
-    const key = `${p.container}/tcp`;
-    exposed[key] = {};
-    (portBindings[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.host) });
-  }
+  const { config, hostConfig } = createFields(spec);
   return {
+    ...config,
     name: spec.name,
     Image: spec.image,
     Entrypoint: spec.entrypoint ?? undefined,
@@ -130,17 +137,9 @@ export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOption
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     Labels: spec.labels,
     User: spec.user ?? undefined,
-    ExposedPorts: exposed,
-    HostConfig: {
-      Binds: spec.binds,
-      RestartPolicy: { Name: spec.restartPolicy || "no" },
-      NanoCpus: spec.resources.nanoCpus ?? undefined,
-      Memory: spec.resources.memoryBytes ?? undefined,
-      PortBindings: portBindings,
-      NetworkMode: first?.name,
-    },
-    NetworkingConfig: first ? { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } } : undefined,
-  };
+    HostConfig: hostConfig,
+    NetworkingConfig: first ? { EndpointsConfig: { [first.name]: endpointConfig(first) } } : undefined,
+  } as Docker.ContainerCreateOptions;
 }
 
 /** ProcessRunner over plain Docker containers. */
@@ -152,7 +151,7 @@ export class ContainerRunner implements ProcessRunner {
     try {
       for (const n of spec.networks.slice(1)) {
         await engine(`connect ${spec.name} to ${n.name}`, () =>
-          this.api.getNetwork(n.name).connect({ Container: c.id, EndpointConfig: { Aliases: n.aliases } }),
+          this.api.getNetwork(n.name).connect({ Container: c.id, EndpointConfig: endpointConfig(n) }),
         );
       }
     } catch (err) {

@@ -49,6 +49,27 @@ export const intentSchema = z.discriminatedUnion("kind", [
 ]);
 export type Intent = z.infer<typeof intentSchema>;
 
+/** A JSON object of engine fields, bounded: a recorded definition must not grow a snapshot without limit. */
+const ENGINE_RECORD_MAX_BYTES = 64 * 1024;
+const boundedEngineRecord = z
+  .record(z.string().max(200), z.unknown())
+  .refine((r) => JSON.stringify(r).length <= ENGINE_RECORD_MAX_BYTES, `at most ${ENGINE_RECORD_MAX_BYTES} bytes of JSON`);
+
+/**
+ * Everything else of the engine's definition of a container, as its create API takes it: the
+ * `Config` and `HostConfig` fields the typed fields of a spec do not carry (healthcheck, stop
+ * signal, capabilities, security options, read-only root, tmpfs, ulimits, log driver…). Written by
+ * the runtime (lib/docker/container-record.ts), read back by it at create time; never env (that
+ * stays in the typed `env`, which masking covers by name).
+ */
+export const engineRecordSchema = z
+  .object({
+    config: boundedEngineRecord.describe("Config fields beyond the typed ones"),
+    hostConfig: boundedEngineRecord.describe("HostConfig fields beyond the typed ones"),
+  })
+  .strict();
+export type EngineRecord = z.infer<typeof engineRecordSchema>;
+
 /** How a worker container is made; runtime-agnostic (a Swarm service could take the same). */
 export const containerSpecSchema = z.object({
   name: z.string().describe("container name"),
@@ -57,12 +78,19 @@ export const containerSpecSchema = z.object({
   cmd: z.array(z.string()),
   env: z.record(z.string(), z.string()),
   binds: z.array(z.string()).describe("host:container[:mode] bind mounts and named volumes, as Docker writes them"),
-  networks: z.array(z.object({ name: z.string(), aliases: z.array(z.string()) })),
+  networks: z.array(
+    z.object({
+      name: z.string(),
+      aliases: z.array(z.string()),
+      endpoint: boundedEngineRecord.optional().describe("the endpoint's other settings: static addresses (IPAMConfig), links, driver options"),
+    }),
+  ),
   labels: z.record(z.string(), z.string()),
   restartPolicy: z.string(),
   user: z.string().nullable(),
   ports: z.array(z.object({ container: z.number().int(), host: z.number().int(), hostIp: z.string() })).describe("published ports"),
   resources: z.object({ nanoCpus: z.number().int().nullable(), memoryBytes: z.number().int().nullable() }),
+  engine: engineRecordSchema.optional().describe("the rest of the engine's definition; absent in specs recorded before it existed"),
 });
 export type ContainerSpec = z.infer<typeof containerSpecSchema>;
 
