@@ -1,10 +1,16 @@
 import { workerCatalogue, type WorkerKind } from "./catalogue";
 import { parseSynapseCommand } from "./command";
-import { PlanError, type ContainerSpec } from "./plan-schema";
+import { PlanError, type ContainerSpec, type EngineRecord } from "./plan-schema";
 import type { SnapshotProcess } from "./deployment";
 import { traefikLabels } from "./traefik";
 
-/** How a new worker's container is made from main's: same image, mounts, env and networks. */
+/**
+ * How a new worker's container is made from main's: it inherits every field of main's container
+ * (image, mounts, env, networks, user, restart policy and the engine record: healthcheck, hardening,
+ * log driver…) except those that must differ: name, command, hostname, published ports, static
+ * addresses, its own labels (never main's: com.docker.compose.* would make compose take it for
+ * main's service) and the healthcheck's port.
+ */
 
 export const FLEET_WORKER_LABEL = "io.synapse-fleet.worker";
 export const FLEET_MANAGED_LABEL = "io.synapse-fleet.managed";
@@ -88,6 +94,44 @@ function mainHttpPublish(main: MainContainer, port: number | null): { hostIp: st
   return p ? { hostIp: p.hostIp } : null;
 }
 
+/** Main's healthcheck, run in a worker: main's http port becomes the worker's; without an http listener, none. */
+export function workerHealthcheck(healthcheck: unknown, mainHttpPort: number | null, workerHttpPort: number | null): unknown {
+  const hc = healthcheck as { Test?: unknown } | null | undefined;
+  if (!hc || !Array.isArray(hc.Test) || mainHttpPort === null) return healthcheck;
+  // ":8008" not followed by a digit: localhost:8008/health, 127.0.0.1:8008, [::1]:8008.
+  const port = `:${mainHttpPort}(?![0-9])`;
+  const test = hc.Test as unknown[];
+  if (!test.some((a) => typeof a === "string" && new RegExp(port).test(a))) return healthcheck; // names no port of main's: valid as it is
+  // A worker with no http listener has no /health to ask; "NONE" also turns off an image's own check.
+  if (workerHttpPort === null) return { Test: ["NONE"] };
+  return { ...hc, Test: test.map((a) => (typeof a === "string" ? a.replace(new RegExp(port, "g"), `:${workerHttpPort}`) : a)) };
+}
+
+/** Config fields a worker must not share with main: its hostname and a static MAC address. */
+const MAIN_ONLY_CONFIG = ["Hostname", "MacAddress"];
+/** HostConfig fields that publish main's ports: the planner decides the worker's. */
+const MAIN_ONLY_HOST_CONFIG = ["PortBindings", "PublishAllPorts"];
+
+/** Main's engine record for a worker: everything but what must differ, and a swap limit the engine derived from main's memory. */
+function workerEngineRecord(main: MainContainer, input: WorkerContainerInput, memoryBytes: number | null): EngineRecord | undefined {
+  if (!main.engine) return undefined;
+  const config = { ...main.engine.config };
+  const hostConfig = { ...main.engine.hostConfig };
+  for (const k of MAIN_ONLY_CONFIG) delete config[k];
+  for (const k of MAIN_ONLY_HOST_CONFIG) delete hostConfig[k];
+  if ("Healthcheck" in config) config.Healthcheck = workerHealthcheck(config.Healthcheck, input.mainHttpPort, input.httpPort);
+  // The engine sets swap to twice the memory limit when none is given: that is main's limit, not a choice.
+  const mainMemory = main.resources.memoryBytes;
+  if (mainMemory && memoryBytes !== mainMemory && hostConfig.MemorySwap === 2 * mainMemory) delete hostConfig.MemorySwap;
+  return { config, hostConfig };
+}
+
+/** A network endpoint of main's for a worker: its own alias, main's links and driver options, no static address. */
+function workerNetwork(n: MainContainer["networks"][number], aliases: string[]): ContainerSpec["networks"][number] {
+  const { IPAMConfig: _static, ...endpoint } = n.endpoint ?? {};
+  return { name: n.name, aliases, ...(Object.keys(endpoint).length > 0 ? { endpoint } : {}) };
+}
+
 export function workerContainerSpec(main: MainContainer, input: WorkerContainerInput): ContainerSpec {
   const spec = workerCatalogue[input.kind];
   const command = workerCommand(main, input.name, input.workerCommand);
@@ -98,6 +142,11 @@ export function workerContainerSpec(main: MainContainer, input: WorkerContainerI
     [FLEET_MANAGED_LABEL]: "true",
     ...(input.httpPort !== null ? traefikLabels(input.kind, input.httpPort, main, input.peers) : {}),
   };
+  const resources = {
+    nanoCpus: limits.cpus ? Math.round(limits.cpus * 1e9) : null,
+    memoryBytes: limits.memoryMiB ? Math.round(limits.memoryMiB * 1024 * 1024) : null,
+  };
+  const engine = workerEngineRecord(main, input, resources.memoryBytes);
   return {
     name: workerContainerName(main, input.name),
     image: main.image,
@@ -105,14 +154,12 @@ export function workerContainerSpec(main: MainContainer, input: WorkerContainerI
     cmd: command.cmd,
     env: command.env,
     binds: [...main.binds],
-    networks: main.networks.map((n, i) => ({ name: n.name, aliases: i === 0 ? [input.alias] : [] })),
+    networks: main.networks.map((n, i) => workerNetwork(n, i === 0 ? [input.alias] : [])),
     labels,
     restartPolicy: main.restartPolicy,
     user: main.user,
     ports: publish && input.httpPort !== null && spec.resources.length > 0 ? [{ container: input.httpPort, host: input.httpPort, hostIp: publish.hostIp }] : [],
-    resources: {
-      nanoCpus: limits.cpus ? Math.round(limits.cpus * 1e9) : null,
-      memoryBytes: limits.memoryMiB ? Math.round(limits.memoryMiB * 1024 * 1024) : null,
-    },
+    resources,
+    ...(engine ? { engine } : {}),
   };
 }

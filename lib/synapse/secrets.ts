@@ -36,7 +36,11 @@ export function maskLabels(labels: Record<string, string>): Record<string, strin
   return replaceInLabels(labels, masked);
 }
 
-/** A container spec (or snapshot container) with its env, command, entrypoint and labels masked. */
+/**
+ * A container spec (or snapshot container) with its env, command, entrypoint and labels masked, and
+ * its engine record and network endpoints too: a healthcheck command, a log driver's option
+ * (`splunk-token`) or a sysctl may carry a secret, masked by name and by shape like the rest.
+ */
 export function maskSpec<T extends ContainerSpec>(spec: T): T {
   return {
     ...spec,
@@ -44,6 +48,8 @@ export function maskSpec<T extends ContainerSpec>(spec: T): T {
     cmd: maskArgs(spec.cmd),
     entrypoint: spec.entrypoint ? maskArgs(spec.entrypoint) : null,
     labels: maskLabels(spec.labels),
+    networks: spec.networks.map((n) => (n.endpoint ? { ...n, endpoint: maskDeep(n.endpoint) } : n)),
+    ...(spec.engine ? { engine: { config: maskDeep(spec.engine.config), hostConfig: maskDeep(spec.engine.hostConfig) } } : {}),
   };
 }
 
