@@ -1,0 +1,233 @@
+// Fidelity against the REAL engine and lab: a container removed and re-created from its recorded
+// spec is the same container (`docker inspect` identical but for what the engine assigns), and a
+// worker made from main's container inherits all of it but what must differ. Run under the lab
+// lock; the lab is put back as found, and `lab up workers` must then change nothing.
+import { execFileSync, spawnSync } from "node:child_process";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ContainerRunner } from "@/lib/docker/containers";
+import { docker as engineApi } from "@/lib/docker/client";
+import { workerContainerSpec } from "@/lib/synapse/container-spec";
+import { docker, eventually, labContainer, requireLab } from "./lab-env";
+
+type Inspect = Docker.ContainerInspectInfo;
+type Obj = Record<string, unknown>;
+
+const runner = new ContainerRunner();
+const PREFIX = "fleet-fidelity-";
+const NET_A = `${PREFIX}a`;
+const NET_B = `${PREFIX}b`;
+let labImage = "";
+
+const inspect = (id: string): Inspect => JSON.parse(docker("inspect", id))[0];
+
+/**
+ * Inspect minus what the engine assigns to each container, and so must differ after a re-create:
+ * Id, Created, State (pid, start time, health log), the per-container files (ResolvConfPath,
+ * HostnamePath, HostsPath, LogPath), RestartCount, ExecIDs, GraphDriver (its layer directories),
+ * the sandbox (SandboxID, SandboxKey), each endpoint's EndpointID, and the addresses the network's
+ * IPAM hands out (IPAddress, MacAddress) unless they were static. The container's own short id,
+ * where the engine writes it (Config.Hostname, an alias), becomes a placeholder. The image id is
+ * kept: the same name must resolve to the same image.
+ */
+function comparable(info: Inspect): Obj {
+  const short = info.Id.slice(0, 12);
+  const own = (s: unknown) => (s === short ? "<own id>" : s);
+  const c = structuredClone(info) as unknown as Obj;
+  for (const k of ["Id", "Created", "State", "ResolvConfPath", "HostnamePath", "HostsPath", "LogPath", "RestartCount", "ExecIDs", "GraphDriver", "SizeRw", "SizeRootFs"]) delete c[k];
+  const config = c.Config as Obj;
+  config.Hostname = own(config.Hostname);
+  c.Mounts = [...(info.Mounts ?? [])].sort((a, b) => a.Destination.localeCompare(b.Destination));
+  const networks: Obj = {};
+  for (const [name, n] of Object.entries(info.NetworkSettings.Networks ?? {})) {
+    const { EndpointID: _e, IPAddress, MacAddress, Aliases, ...rest } = n;
+    networks[name] = {
+      ...rest,
+      // As a set: compose disconnects and reconnects a container after create, so the engine's own
+      // aliases (short id, hostname) come first there and last after a plain create.
+      Aliases: Aliases ? Aliases.map(own).sort() : Aliases,
+      IPAddress: n.IPAMConfig?.IPv4Address ? IPAddress : "<assigned>",
+      MacAddress: config.MacAddress ? MacAddress : "<assigned>",
+    };
+  }
+  c.NetworkSettings = { Ports: info.NetworkSettings.Ports, Networks: networks };
+  return c;
+}
+
+/** Removes a container and re-creates it from the spec read back from the engine; started again if it ran. */
+async function recreate(id: string): Promise<{ before: Inspect; after: Inspect; bytes: number }> {
+  const before = inspect(id);
+  const spec = await runner.specOf(id);
+  await runner.remove(id, true);
+  const created = await runner.create(spec);
+  if (before.State.Running) await runner.start(created);
+  return { before, after: inspect(created), bytes: JSON.stringify(spec.engine).length };
+}
+
+function healthOf(name: string): string {
+  return docker("inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", name);
+}
+
+/** Every top-level key of Config and HostConfig whose value differs between two containers. */
+function differingFields(a: Inspect, b: Inspect): string[] {
+  const out: string[] = [];
+  for (const part of ["Config", "HostConfig"] as const) {
+    const [x, y] = [a[part] as unknown as Obj, b[part] as unknown as Obj];
+    for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) if (JSON.stringify(x[k]) !== JSON.stringify(y[k])) out.push(`${part}.${k}`);
+  }
+  return out.sort();
+}
+
+function testContainers(): string[] {
+  const out = docker("ps", "-aq", "--filter", `name=${PREFIX}`);
+  return out ? out.split("\n") : [];
+}
+
+function removeNetworks(): void {
+  for (const net of [NET_A, NET_B]) {
+    try {
+      execFileSync("docker", ["network", "rm", net], { stdio: "ignore" });
+    } catch {
+      // not there: nothing to remove
+    }
+  }
+}
+
+beforeAll(() => {
+  requireLab();
+  labImage = inspect(labContainer("synapse")).Config.Image;
+  for (const id of testContainers()) docker("rm", "-f", id);
+  removeNetworks();
+});
+
+afterAll(() => {
+  for (const id of testContainers()) docker("rm", "-f", id);
+  removeNetworks();
+});
+
+describe("a throwaway container with every hardening option", () => {
+  it("round-trips identically: caps, no-new-privileges, read-only root, tmpfs, ulimits, log options, healthcheck, init, pids limit, static IP, aliases, links", async () => {
+    docker("network", "create", "--subnet", "10.213.7.0/24", NET_A);
+    docker("network", "create", "--subnet", "10.213.8.0/24", NET_B);
+    const api = engineApi();
+    const peer = await api.createContainer({ name: `${PREFIX}peer`, Image: labImage, Cmd: ["sleep", "infinity"], HostConfig: { NetworkMode: NET_B, Init: true } });
+    await peer.start();
+    const hardened = await api.createContainer({
+      name: `${PREFIX}hardened`,
+      Image: labImage,
+      Cmd: ["sleep", "infinity"],
+      Env: ["FIDELITY=1"],
+      Labels: { "io.synapse-fleet.test": "fidelity" },
+      User: "1000:1000",
+      Hostname: "fidelity-host",
+      Domainname: "fidelity.test",
+      WorkingDir: "/tmp",
+      StopSignal: "SIGINT",
+      StopTimeout: 7,
+      MacAddress: "02:42:0a:d5:07:0a",
+      ExposedPorts: { "9999/tcp": {}, "8080/tcp": {}, "5353/udp": {} },
+      Healthcheck: { Test: ["CMD", "true"], Interval: 2_000_000_000, Timeout: 1_000_000_000, Retries: 2, StartPeriod: 1_000_000_000 },
+      HostConfig: {
+        NetworkMode: NET_A,
+        CapDrop: ["ALL"],
+        CapAdd: ["NET_BIND_SERVICE"],
+        SecurityOpt: ["no-new-privileges"],
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": "rw,size=16m" },
+        Mounts: [{ Type: "tmpfs", Source: "", Target: "/run/fidelity", TmpfsOptions: { SizeBytes: 1_048_576, Mode: 0o1777 } }],
+        Ulimits: [{ Name: "nofile", Soft: 1024, Hard: 2048 }],
+        LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "2" } },
+        Init: true,
+        PidsLimit: 64,
+        ShmSize: 32 * 1024 * 1024,
+        CpuShares: 512,
+        NanoCpus: 500_000_000,
+        Memory: 256 * 1024 * 1024,
+        MemoryReservation: 64 * 1024 * 1024,
+        OomScoreAdj: 100,
+        Sysctls: { "net.core.somaxconn": "1024" },
+        ExtraHosts: ["fidelity.test:10.213.7.99"],
+        Dns: ["10.213.7.53"],
+        DnsSearch: ["fidelity.test"],
+        DnsOptions: ["ndots:2"],
+        GroupAdd: ["1234"],
+        RestartPolicy: { Name: "on-failure", MaximumRetryCount: 3 },
+        PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "18977" }], "5353/udp": [{ HostIp: "127.0.0.1", HostPort: "18978" }] },
+      },
+      NetworkingConfig: { EndpointsConfig: { [NET_A]: { Aliases: ["hardened", "hardened-a"], IPAMConfig: { IPv4Address: "10.213.7.10" } } } },
+    });
+    await api.getNetwork(NET_B).connect({ Container: hardened.id, EndpointConfig: { Aliases: ["hardened-b"], Links: [`${PREFIX}peer:peer`], IPAMConfig: { IPv4Address: "10.213.8.20" } } });
+    await hardened.start();
+
+    const { before, after, bytes } = await recreate(hardened.id);
+    console.log(`[fidelity] hardened container: engine record ${bytes} bytes`);
+    expect(after.Id).not.toBe(before.Id);
+    expect(comparable(after)).toEqual(comparable(before));
+    expect(after.State.Running).toBe(true);
+    expect(after.NetworkSettings.Networks[NET_A].IPAddress).toBe("10.213.7.10");
+    expect(after.NetworkSettings.Networks[NET_B].Links).toEqual([`${PREFIX}peer:peer`]);
+    await eventually(async () => healthOf(`${PREFIX}hardened`) === "healthy", 20_000, "the re-created container's healthcheck");
+  }, 60_000);
+});
+
+/** Container ids of the lab's compose project by name. */
+function labIds(): Record<string, string> {
+  const out = docker("ps", "-a", "--filter", "label=com.docker.compose.project=fleetlab", "--format", "{{.Names}} {{.ID}}");
+  return Object.fromEntries(out.split("\n").filter(Boolean).map((l) => l.split(" ")));
+}
+
+function labUpWorkers(): string {
+  const r = spawnSync("bash", ["lab/lab.sh", "up", "workers"], { encoding: "utf8", timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`lab up workers failed (${r.status}): ${r.stderr}`);
+  return `${r.stdout}\n${r.stderr}`;
+}
+
+describe("the lab's processes", () => {
+  it("main and compose workers come back identical and healthy; `lab up workers` then changes nothing", async () => {
+    const before = labIds();
+    let broken = true;
+    try {
+      const services = ["synapse", "synapse-worker-generic", "synapse-worker-federation-sender"];
+      const [main, generic, sender] = await Promise.all(services.map((s) => recreate(labContainer(s))));
+      console.log(`[fidelity] engine record: main ${main.bytes} bytes, compose workers ${generic.bytes} (http) and ${sender.bytes} (no http) bytes`);
+      for (const { before: b, after: a } of [main, generic, sender]) {
+        expect(comparable(a)).toEqual(comparable(b));
+        expect(a.Config.Healthcheck).toEqual(b.Config.Healthcheck);
+        expect(a.Config.Labels["com.docker.compose.config-hash"]).toBe(b.Config.Labels["com.docker.compose.config-hash"]);
+      }
+      for (const name of ["fleetlab_synapse_1", "fleetlab_synapse-worker-generic_1"]) {
+        await eventually(async () => healthOf(name) === "healthy", 180_000, `${name}'s healthcheck`);
+      }
+      const recreated = labIds();
+      expect(Object.keys(recreated).sort()).toEqual(Object.keys(before).sort());
+      const output = labUpWorkers();
+      console.log(`[fidelity] lab up workers after the re-create:\n${output.split("\n").filter((l) => /up-to-date|Recreating|Creating|Starting/.test(l)).join("\n")}`);
+      expect(labIds()).toEqual(recreated); // compose re-created nothing: same ids
+      expect(output).not.toMatch(/Recreating|Creating fleetlab/);
+      broken = false;
+    } finally {
+      if (broken) labUpWorkers(); // a half-done round trip: compose puts the lab back
+    }
+  }, 420_000);
+
+  it("a dashboard-made worker inherits main's container but what must differ, and round-trips", async () => {
+    const mainId = labContainer("synapse");
+    const mainSpec = await runner.specOf(mainId);
+    const port = 18_979;
+    const spec = workerContainerSpec({ ...mainSpec, id: mainId, managedByFleet: false }, { name: "fidelity_w1", kind: "generic", httpPort: port, alias: "fidelity-w1", peers: [], mainHttpPort: 8008 });
+    // Created, not started: it has no worker file in the lab, and inspect is what is compared.
+    const id = await runner.create({ ...spec, name: `${PREFIX}worker` });
+    const [main, worker] = [inspect(mainId), inspect(id)];
+    expect(differingFields(main, worker)).toEqual([
+      "Config.Cmd", "Config.ExposedPorts", "Config.Healthcheck", "Config.Hostname", "Config.Labels",
+      "HostConfig.Memory", "HostConfig.MemorySwap", "HostConfig.NanoCpus", "HostConfig.PortBindings",
+    ]);
+    expect(worker.Config.Healthcheck).toEqual({ ...main.Config.Healthcheck, Test: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://localhost:${port}/health`] });
+    expect(Object.keys(worker.Config.Labels).filter((k) => k.startsWith("com.docker.compose."))).toEqual([]);
+    expect(worker.HostConfig.PortBindings).toEqual({ [`${port}/tcp`]: [{ HostIp: "", HostPort: String(port) }] });
+
+    const { before, after, bytes } = await recreate(id);
+    console.log(`[fidelity] engine record: dashboard-made worker ${bytes} bytes`);
+    expect(comparable(after)).toEqual(comparable(before));
+  }, 60_000);
+});
