@@ -20,6 +20,12 @@ describe("Prometheus targets", () => {
     expect(workerTargetEntry("generic_worker12", "generic_worker", "gw12", 9010).labels).toEqual({ job: "generic_worker", index: "12", worker: "generic_worker12" });
   });
 
+  it("numbers a worker whose name is not its job's prefix and a number by the lowest free index, not by its name", () => {
+    const text = renderTargets([workerTargetEntry("generic_worker1", "generic_worker", "gw1", 9001)]);
+    const out = parseTargets(updateTargets(text, { add: [workerTargetEntry("crash_test1", "generic_worker", "ct1", 9004)] }));
+    expect(out.map((e) => `${e.labels.job}-${e.labels.index} ${e.labels.worker}`)).toEqual(["generic_worker-1 generic_worker1", "generic_worker-2 crash_test1"]);
+  });
+
   it("gives a worker without a number the lowest index its job has free, and keeps every existing index", () => {
     const text = renderTargets([
       mainTargetEntry("synapse", 9000),

@@ -3,7 +3,7 @@
  * listener, labelled the way the stock Grafana dashboard (contrib/grafana/synapse.json) tells processes
  * apart — `job` and `index`, legends `{{job}}-{{index}}` — plus `worker`, which this dashboard keys on.
  * Main is job "synapse", index "1"; a worker's job is its kind's name prefix (generic_worker,
- * media_worker, events_writer…) and its index the number its name ends with, else the lowest one free,
+ * media_worker, events_writer…) and its index the number of a `<job><n>` name, else the lowest one free,
  * as Synapse's docker/configure_workers_and_start.py does. A `job` label of a target group beats the
  * scrape config's job_name, so these reach the series as written.
  */
@@ -49,7 +49,8 @@ export function mainTargetEntry(host: string, port: number): TargetEntry {
  * when the file is written (`updateTargets`), where the other groups of its job are known.
  */
 export function workerTargetEntry(worker: string, job: string, host: string, port: number): TargetEntry {
-  const n = nameNumber(worker);
+  // Only `<job><n>` names carry their index: `my_worker1` of job generic_worker is not generic_worker-1.
+  const n = worker === `${job}${nameNumber(worker)}` ? nameNumber(worker) : 0;
   return { targets: [`${host}:${port}`], labels: n > 0 ? { job, index: String(n), worker } : { job, worker } };
 }
 
