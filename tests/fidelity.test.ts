@@ -2,81 +2,17 @@
 // spec is the same container (`docker inspect` identical but for what the engine assigns), and a
 // worker made from main's container inherits all of it but what must differ. Run under the lab
 // lock; the lab is put back as found, and `lab up workers` must then change nothing.
-import { execFileSync, spawnSync } from "node:child_process";
-import type Docker from "dockerode";
+import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ContainerRunner } from "@/lib/docker/containers";
 import { docker as engineApi } from "@/lib/docker/client";
 import { workerContainerSpec } from "@/lib/synapse/container-spec";
+import { comparable, differingFields, healthOf, inspect, labIds, labUpWorkers, recreate, runner } from "./fidelity-helpers";
 import { docker, eventually, labContainer, requireLab } from "./lab-env";
 
-type Inspect = Docker.ContainerInspectInfo;
-type Obj = Record<string, unknown>;
-
-const runner = new ContainerRunner();
 const PREFIX = "fleet-fidelity-";
 const NET_A = `${PREFIX}a`;
 const NET_B = `${PREFIX}b`;
 let labImage = "";
-
-const inspect = (id: string): Inspect => JSON.parse(docker("inspect", id))[0];
-
-/**
- * Inspect minus what the engine assigns to each container, and so must differ after a re-create:
- * Id, Created, State (pid, start time, health log), the per-container files (ResolvConfPath,
- * HostnamePath, HostsPath, LogPath), RestartCount, ExecIDs, GraphDriver (its layer directories),
- * the sandbox (SandboxID, SandboxKey), each endpoint's EndpointID, and the addresses the network's
- * IPAM hands out (IPAddress, MacAddress) unless they were static. The container's own short id,
- * where the engine writes it (Config.Hostname, an alias), becomes a placeholder. The image id is
- * kept: the same name must resolve to the same image.
- */
-function comparable(info: Inspect): Obj {
-  const short = info.Id.slice(0, 12);
-  const own = (s: unknown) => (s === short ? "<own id>" : s);
-  const c = structuredClone(info) as unknown as Obj;
-  for (const k of ["Id", "Created", "State", "ResolvConfPath", "HostnamePath", "HostsPath", "LogPath", "RestartCount", "ExecIDs", "GraphDriver", "SizeRw", "SizeRootFs"]) delete c[k];
-  const config = c.Config as Obj;
-  config.Hostname = own(config.Hostname);
-  c.Mounts = [...(info.Mounts ?? [])].sort((a, b) => a.Destination.localeCompare(b.Destination));
-  const networks: Obj = {};
-  for (const [name, n] of Object.entries(info.NetworkSettings.Networks ?? {})) {
-    const { EndpointID: _e, IPAddress, MacAddress, Aliases, ...rest } = n;
-    networks[name] = {
-      ...rest,
-      // As a set: compose disconnects and reconnects a container after create, so the engine's own
-      // aliases (short id, hostname) come first there and last after a plain create.
-      Aliases: Aliases ? Aliases.map(own).sort() : Aliases,
-      IPAddress: n.IPAMConfig?.IPv4Address ? IPAddress : "<assigned>",
-      MacAddress: config.MacAddress ? MacAddress : "<assigned>",
-    };
-  }
-  c.NetworkSettings = { Ports: info.NetworkSettings.Ports, Networks: networks };
-  return c;
-}
-
-/** Removes a container and re-creates it from the spec read back from the engine; started again if it ran. */
-async function recreate(id: string): Promise<{ before: Inspect; after: Inspect; bytes: number }> {
-  const before = inspect(id);
-  const spec = await runner.specOf(id);
-  await runner.remove(id, true);
-  const created = await runner.create(spec);
-  if (before.State.Running) await runner.start(created);
-  return { before, after: inspect(created), bytes: JSON.stringify(spec.engine).length };
-}
-
-function healthOf(name: string): string {
-  return docker("inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", name);
-}
-
-/** Every top-level key of Config and HostConfig whose value differs between two containers. */
-function differingFields(a: Inspect, b: Inspect): string[] {
-  const out: string[] = [];
-  for (const part of ["Config", "HostConfig"] as const) {
-    const [x, y] = [a[part] as unknown as Obj, b[part] as unknown as Obj];
-    for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) if (JSON.stringify(x[k]) !== JSON.stringify(y[k])) out.push(`${part}.${k}`);
-  }
-  return out.sort();
-}
 
 function testContainers(): string[] {
   const out = docker("ps", "-aq", "--filter", `name=${PREFIX}`);
@@ -169,18 +105,6 @@ describe("a throwaway container with every hardening option", () => {
     await eventually(async () => healthOf(`${PREFIX}hardened`) === "healthy", 20_000, "the re-created container's healthcheck");
   }, 60_000);
 });
-
-/** Container ids of the lab's compose project by name. */
-function labIds(): Record<string, string> {
-  const out = docker("ps", "-a", "--filter", "label=com.docker.compose.project=fleetlab", "--format", "{{.Names}} {{.ID}}");
-  return Object.fromEntries(out.split("\n").filter(Boolean).map((l) => l.split(" ")));
-}
-
-function labUpWorkers(): string {
-  const r = spawnSync("bash", ["lab/lab.sh", "up", "workers"], { encoding: "utf8", timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`lab up workers failed (${r.status}): ${r.stderr}`);
-  return `${r.stdout}\n${r.stderr}`;
-}
 
 describe("the lab's processes", () => {
   it("main and compose workers come back identical and healthy; `lab up workers` then changes nothing", async () => {
