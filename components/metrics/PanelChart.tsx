@@ -18,7 +18,7 @@ export interface ChartSeries {
   hidden: boolean;
 }
 
-type Row = { t: number } & Record<string, number>;
+type Row = { t: number } & Record<string, number>; // a value may be null: a gap
 
 /** Rows by timestamp, one column per series: the shape recharts draws several lines from. */
 function rowsOf(data: PanelData, keys: string[]): Row[] {
@@ -30,7 +30,10 @@ function rowsOf(data: PanelData, keys: string[]): Row[] {
       row[keys[i]] = v;
     }
   });
-  return [...byTime.values()].sort((a, b) => a.t - b.t);
+  // A missing sample must be null, not absent, for recharts to break the line there instead of bridging the gap.
+  const rows = [...byTime.values()].sort((a, b) => a.t - b.t);
+  for (const row of rows) for (const k of keys) row[k] ??= null as unknown as number;
+  return rows;
 }
 
 interface TooltipItem {
@@ -86,7 +89,7 @@ export default function PanelChart({
 }) {
   const keys = useMemo(() => series.map((s) => s.key), [series]);
   const rows = useMemo(() => rowsOf(data, keys), [data, keys]);
-  const xTicks = useMemo(() => timeTicks(data.start, data.end, width - 66), [data.start, data.end, width]);
+  const xTicks = useMemo(() => timeTicks(data.start, data.end, width - 82), [data.start, data.end, width]);
   const yTicks = useMemo(() => {
     if (data.unit !== "bytes") return undefined;
     const visible = new Set(series.filter((s) => !s.hidden).map((s) => s.key));
@@ -96,7 +99,7 @@ export default function PanelChart({
   }, [data.unit, rows, series]);
   useEffect(() => onDrawn(), [data, onDrawn]);
   return (
-    <LineChart width={width} height={height} data={rows} margin={{ top: 6, right: 8, bottom: 0, left: 0 }} className="text-zinc-500 dark:text-zinc-400">
+    <LineChart width={width} height={height} data={rows} margin={{ top: 6, right: 24, bottom: 0, left: 0 }} className="text-zinc-500 dark:text-zinc-400">
       <CartesianGrid stroke="currentColor" strokeOpacity={0.15} vertical={false} />
       <XAxis
         dataKey="t"
