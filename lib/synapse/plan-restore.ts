@@ -58,6 +58,8 @@ export function planRestore(intent: Extract<Intent, { kind: "restore" | "restore
   }
   if (files.length > 0) steps.push({ kind: "write_files", reason: `put back ${files.length} file${files.length === 1 ? "" : "s"} as they were` });
   for (const p of back) {
+    // Snapshots taken before the engine record existed hold only the typed fields.
+    if (!p.container!.engine) warnings.push(`${p.name} was recorded without its full container definition: it comes back without its healthcheck, hardening and other engine settings`);
     steps.push({ kind: "create_container", process: p.name, spec: specOf(p), reason: `recreate ${p.name} from its recorded spec` });
     if (p.state === "running") steps.push({ kind: "start", process: p.name, reason: `${p.name} was running then` });
   }

@@ -49,11 +49,11 @@ export const intentSchema = z.discriminatedUnion("kind", [
 ]);
 export type Intent = z.infer<typeof intentSchema>;
 
-/** A JSON object of engine fields, bounded: a recorded definition must not grow a snapshot without limit. */
-const ENGINE_RECORD_MAX_BYTES = 64 * 1024;
+/** A JSON object of engine fields, bounded: a recorded definition must not grow a snapshot without limit (the lab's are 1.3–2 KB). */
+const ENGINE_RECORD_MAX_CHARS = 64 * 1024;
 const boundedEngineRecord = z
   .record(z.string().max(200), z.unknown())
-  .refine((r) => JSON.stringify(r).length <= ENGINE_RECORD_MAX_BYTES, `at most ${ENGINE_RECORD_MAX_BYTES} bytes of JSON`);
+  .refine((r) => JSON.stringify(r).length <= ENGINE_RECORD_MAX_CHARS, `at most ${ENGINE_RECORD_MAX_CHARS} characters of JSON`);
 
 /**
  * Everything else of the engine's definition of a container, as its create API takes it: the
