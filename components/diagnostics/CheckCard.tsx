@@ -17,9 +17,9 @@ export const statusLook: Record<CheckStatus, { word: string; icon: string; badge
 export function StatusMark({ status }: { status: CheckStatus }) {
   const look = statusLook[status];
   return (
-    <span data-testid="check-status" className="inline-flex w-16 shrink-0 items-center gap-1.5 text-xs font-semibold">
+    <span className="inline-flex w-16 shrink-0 items-center gap-1.5 text-xs font-semibold">
       <span aria-hidden className={`inline-flex size-5 items-center justify-center rounded-full text-[11px] font-bold ${look.badge}`}>{look.icon}</span>
-      {look.word}
+      <span data-testid="check-status">{look.word}</span>
     </span>
   );
 }
