@@ -15,6 +15,7 @@ describe("expected target labels", () => {
     expect(expectedLabels({ name: "main", type: "main", streams: [] })).toEqual({ job: "synapse", index: "1", worker: "main" });
     expect(expectedLabels({ name: "generic_worker3", type: "generic", streams: [] })).toEqual({ job: "generic_worker", index: "3", worker: "generic_worker3" });
     expect(expectedLabels({ name: "media_worker", type: "media", streams: [] }, new Set(["media_worker/1"]))).toEqual({ job: "media_worker", index: "2", worker: "media_worker" });
+    expect(expectedLabels({ name: "crash_test1", type: "generic", streams: [] }, new Set(["generic_worker/1"]))).toEqual({ job: "generic_worker", index: "2", worker: "crash_test1" });
   });
 });
 

@@ -16,7 +16,8 @@ export function expectedLabels(p: Pick<ProcessFacts, "name" | "type" | "streams"
   if (p.type === "main") return { job: "synapse", index: "1", worker: "main" };
   const kind = kindOf(p.name, p.type as WorkerType, p.streams);
   const job = kind ? workerCatalogue[kind].namePrefix : p.type;
-  let n = nameNumber(p.name);
+  // Only a <job><n> name gives its index (crash_test1 of job generic_worker must not take generic_worker1's).
+  let n = new RegExp(`^${job}\\d+$`).test(p.name) ? nameNumber(p.name) : 0;
   if (n === 0) for (n = 1; usedIndexes.has(`${job}/${n}`); n++);
   return { job, index: String(n), worker: p.name };
 }
