@@ -152,6 +152,14 @@ export async function markInterrupted(runningHere: ReadonlySet<string>): Promise
   return stale;
 }
 
+/** Adds a sentence to an operation's error (an interrupted one: what became of it). */
+export async function appendError(id: string, sentence: string): Promise<void> {
+  const db = await getDb();
+  const row = await db.operation.findUnique({ where: { id }, select: { error: true } });
+  if (!row) return;
+  await db.operation.update({ where: { id }, data: { error: row.error ? `${row.error} ${sentence}` : sentence } });
+}
+
 /** Keeps the newest `limit` operations (never deleting one that is applying). */
 export async function pruneHistory(limit: number): Promise<number> {
   const db = await getDb();

@@ -11,7 +11,8 @@ import { configDir } from "@/lib/topology/config-files";
 import { OperationConflictError } from "./errors";
 import { confirmedPlanner, planFingerprint } from "./fingerprint";
 import * as history from "./history";
-import { beginOperation, defaultDeps, readOperation, recoverInterrupted, resolveRestore, subscribe, type Planner } from "./service";
+import { reconcileInterrupted, RECONCILER } from "./reconcile";
+import { beginOperation, defaultDeps, readOperation, recoverInterrupted, resolveRestore, setInterruptedHandler, subscribe, whenReconciled, type Planner } from "./service";
 import { captureSnapshot } from "./snapshot";
 import { logSafely } from "@/lib/log";
 
@@ -44,6 +45,22 @@ function plannerFor(intent: Intent, edits?: Record<string, string>): Planner {
 export interface PreviewedPlan {
   plan: Plan;
   fingerprint: string;
+}
+
+// Operations a dead dashboard left half-done are put back by a recorded restore (reconcile.ts).
+setInterruptedHandler((ids) =>
+  reconcileInterrupted(ids, (intent) => beginOperation(intent, RECONCILER, plannerFor(intent), defaultDeps(), { reconcile: true })),
+);
+
+/**
+ * At server start: finds what a previous run left applying and puts it back in the background,
+ * rather than on the first request. A database that is not up yet is tried again on first use.
+ */
+export function recoverAtStart(): Promise<void> {
+  return recoverInterrupted().then(
+    () => whenReconciled(),
+    (err: unknown) => logSafely("[operations] recovery at start failed (retried on first use):", err),
+  );
 }
 
 /** What an intent would do, without doing it (secrets masked). Throws PlanError. */

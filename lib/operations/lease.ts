@@ -26,6 +26,25 @@ export function processHolder(): string {
   return (holder.__fleetLeaseHolder ??= `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`);
 }
 
+/**
+ * A holder that is a process of this host which no longer exists: its lease is dead now, not
+ * only once it lapses (a dashboard killed and started again on the same host recovers at once).
+ */
+export function isDeadLocalHolder(h: string, me = processHolder()): boolean {
+  if (h === "" || h === me) return false;
+  const parts = h.split(":");
+  if (parts.length < 3) return false;
+  const pid = Number(parts[parts.length - 2]);
+  if (parts.slice(0, -2).join(":") !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    // That pid runs, but is it still the holder? A pid is reused; same pid as ours with another tag is not us.
+    return pid === process.pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
 function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string })?.code === "P2002";
 }
@@ -40,10 +59,20 @@ export async function acquireLease(
   const db = await getDb();
   const now = new Date();
   const expiresAt = new Date(now.getTime() + ttlMs);
-  const taken = await db.operationLease.updateMany({
+  let taken = await db.operationLease.updateMany({
     where: { deployment, expiresAt: { lt: now } },
     data: { holder: me, operationId, expiresAt, token: { increment: 1 } },
   });
+  if (taken.count === 0) {
+    // Held, but perhaps by a process of this host that died: take it over, fenced by its token.
+    const row = await db.operationLease.findUnique({ where: { deployment } });
+    if (row && isDeadLocalHolder(row.holder, me)) {
+      taken = await db.operationLease.updateMany({
+        where: { deployment, holder: row.holder, token: row.token },
+        data: { holder: me, operationId, expiresAt, token: { increment: 1 } },
+      });
+    }
+  }
   if (taken.count === 0) {
     try {
       await db.operationLease.create({ data: { deployment, holder: me, operationId, expiresAt, token: 1 } });
@@ -85,7 +114,12 @@ export async function releaseLease(lease: Lease): Promise<void> {
 
 /** Operations some live lease is held for, in any process: they are applying, not interrupted. */
 export async function liveLeaseOperations(): Promise<Set<string>> {
+  return new Set((await liveLeases()).flatMap((r) => (r.operationId ? [r.operationId] : [])));
+}
+
+/** Leases held now by processes that may be alive (unexpired, and not a dead process of this host). */
+export async function liveLeases(): Promise<Array<{ operationId: string | null; expiresAt: Date }>> {
   const db = await getDb();
-  const rows = await db.operationLease.findMany({ where: { expiresAt: { gt: new Date() } }, select: { operationId: true } });
-  return new Set(rows.flatMap((r) => (r.operationId ? [r.operationId] : [])));
+  const rows = await db.operationLease.findMany({ where: { expiresAt: { gt: new Date() } }, select: { holder: true, operationId: true, expiresAt: true } });
+  return rows.filter((r) => !isDeadLocalHolder(r.holder)).map(({ operationId, expiresAt }) => ({ operationId, expiresAt }));
 }

@@ -9,7 +9,7 @@ import { OperationConflictError } from "./errors";
 import { executePlan, initialRecords, type StepRecord } from "./executor";
 import { liveHealthChecker, type HealthChecker } from "./health";
 import * as history from "./history";
-import { acquireLease, attachOperation, LEASE_TTL_MS, liveLeaseOperations, releaseLease, renewLease, type Lease } from "./lease";
+import { acquireLease, attachOperation, LEASE_TTL_MS, liveLeaseOperations, liveLeases, releaseLease, renewLease, type Lease } from "./lease";
 import { captureSnapshot } from "./snapshot";
 
 /**
@@ -39,13 +39,17 @@ interface Registry {
   running: Map<string, string>;
   subscribers: Map<string, Set<(op: Operation) => void>>;
   emitting: Map<string, Promise<void>>;
-  recovered: Promise<void> | null;
+  recovered: Promise<string[]> | null;
+  /** What to do with the operations a dead dashboard left half-done (index.ts: reconcile them). */
+  onInterrupted: ((ids: string[]) => Promise<void>) | null;
+  /** Set while that runs: no other operation may start on a half-done deployment. */
+  reconciling: { ids: string[]; done: Promise<void> } | null;
 }
 
 // On globalThis so Next's dev-mode module reloads share one lock and one set of subscribers.
 const holder = globalThis as typeof globalThis & { __fleetOperations?: Registry };
 function registry(): Registry {
-  holder.__fleetOperations ??= { running: new Map(), subscribers: new Map(), emitting: new Map(), recovered: null };
+  holder.__fleetOperations ??= { running: new Map(), subscribers: new Map(), emitting: new Map(), recovered: null, onInterrupted: null, reconciling: null };
   return holder.__fleetOperations;
 }
 
@@ -56,21 +60,57 @@ function historyLimit(): number {
 
 /**
  * Operations a previous run of the dashboard left `applying` become `interrupted`. Once per
- * process, on first use; retried on the next call if the database was not reachable.
+ * process, on first use; retried on the next call if the database was not reachable. Resolves
+ * to the ids it marked, which are handed to the `onInterrupted` handler (see setInterruptedHandler).
  */
-export function recoverInterrupted(): Promise<void> {
+export function recoverInterrupted(): Promise<string[]> {
   const reg = registry();
   if (!reg.recovered) {
-    // Applying here, or under a live lease of another dashboard sharing the database: not interrupted.
-    const ready = liveLeaseOperations()
-      .then((elsewhere) => history.markInterrupted(new Set([...reg.running.values(), ...elsewhere])))
-      .then(() => undefined);
-    reg.recovered = ready;
-    ready.catch(() => {
-      if (reg.recovered === ready) reg.recovered = null;
+    // Applying here, or under a live lease of another dashboard sharing the database: not interrupted
+    // (yet: if that dashboard is gone, its lease lapses, and recovery looks again then).
+    const ready = liveLeases().then(async (elsewhere) => {
+      const others = elsewhere.filter((l) => l.operationId && !new Set(reg.running.values()).has(l.operationId));
+      if (others.length > 0) {
+        const at = Math.max(...others.map((l) => l.expiresAt.getTime()));
+        setTimeout(() => {
+          if (reg.recovered === ready) reg.recovered = null;
+          void recoverInterrupted().catch(() => undefined);
+        }, Math.max(0, at - Date.now()) + 1_000).unref();
+      }
+      return history.markInterrupted(new Set([...reg.running.values(), ...elsewhere.flatMap((l) => (l.operationId ? [l.operationId] : []))]));
     });
+    reg.recovered = ready;
+    ready.then(
+      // Synchronously, before any caller awaiting `ready` goes on: they see `reconciling`.
+      (ids) => startReconciling(ids),
+      () => {
+        if (reg.recovered === ready) reg.recovered = null;
+      },
+    );
   }
   return reg.recovered;
+}
+
+/** Hands interrupted operations to the handler; until it is done, other operations are refused. */
+function startReconciling(ids: string[]): void {
+  const reg = registry();
+  if (ids.length === 0 || !reg.onInterrupted) return;
+  const done = reg.onInterrupted(ids)
+    .catch((err: unknown) => logSafely("[operations] reconciling interrupted operations failed:", err))
+    .finally(() => {
+      if (reg.reconciling?.done === done) reg.reconciling = null;
+    });
+  reg.reconciling = { ids, done };
+}
+
+/** Resolves once interrupted operations found so far are put back (at once when there are none). */
+export function whenReconciled(): Promise<void> {
+  return registry().reconciling?.done ?? Promise.resolve();
+}
+
+/** Who takes care of interrupted operations once they are found (set once by the facade). */
+export function setInterruptedHandler(fn: (ids: string[]) => Promise<void>): void {
+  registry().onInterrupted = fn;
 }
 
 /** The masked API shape of an operation, or null. */
@@ -134,13 +174,18 @@ export async function beginOperation(
   actor: string,
   planner: Planner,
   deps: OperationDeps = defaultDeps(),
+  opts: { reconcile?: boolean } = {},
 ): Promise<{ operationId: string; done: Promise<void> }> {
   await recoverInterrupted();
   const reg = registry();
+  if (reg.reconciling && !opts.reconcile) {
+    throw new OperationConflictError(`Operation ${reg.reconciling.ids.join(", ")} was left half-done by a previous run of the dashboard and is being put back; wait for it to finish`, null);
+  }
   const held = reg.running.get(deps.dir);
   if (held !== undefined) throw new OperationConflictError("Another operation is being applied to this deployment; wait for it to finish", held || null);
   reg.running.set(deps.dir, ""); // taken synchronously after the check: no await in between
   let lease: Lease | null = null;
+  let found: string[] = [];
   try {
     // Then across processes: the database lease (lease.ts).
     const got = await acquireLease(deps.dir, null);
@@ -150,7 +195,11 @@ export async function beginOperation(
     }
     lease = got.lease;
     // Holding the lease, an operation still `applying` was left by a dashboard that died: interrupted.
-    await history.markInterrupted(new Set([...reg.running.values(), ...(await liveLeaseOperations())]));
+    found = await history.markInterrupted(new Set([...reg.running.values(), ...(await liveLeaseOperations())]));
+    if (found.length > 0 && reg.onInterrupted && !opts.reconcile) {
+      throw new OperationConflictError(`Operation ${found.join(", ")} was left half-done by a dashboard that stopped, and is being put back; wait for it to finish`, null);
+    }
+    found = [];
     const restore = await resolveRestore(intent);
     const snapshot = await captureSnapshot(deps.runner);
     const plan = planner(snapshot, restore?.snapshot);
@@ -167,8 +216,22 @@ export async function beginOperation(
   } catch (err) {
     if (lease) await releaseLease(lease).catch(() => undefined);
     reg.running.delete(deps.dir);
+    // Once the lock is free again: the put-back takes it.
+    startReconciling(found);
     throw err;
   }
+}
+
+/**
+ * Test-only (FLEET_TEST_HOOKS=1): after step FLEET_TEST_PAUSE_AFTER_STEP of the plan succeeded and
+ * is on record, write FLEET_TEST_PAUSE_FILE and wait forever, so a test can kill -9 the process at
+ * exactly that step boundary. Off in every other case.
+ */
+async function testPause(step: StepRecord): Promise<void> {
+  if (process.env.FLEET_TEST_HOOKS !== "1" || step.status !== "succeeded" || String(step.index) !== process.env.FLEET_TEST_PAUSE_AFTER_STEP) return;
+  const { writeFileSync } = await import("node:fs");
+  if (process.env.FLEET_TEST_PAUSE_FILE) writeFileSync(process.env.FLEET_TEST_PAUSE_FILE, `${step.index}\n`);
+  await new Promise(() => undefined);
 }
 
 /** The lease lapsed and another dashboard took it: this one must not take another step. */
@@ -193,6 +256,7 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
   const onStep = async (step: StepRecord) => {
     // Fencing: checked as each step is recorded, before the executor goes on to act.
     if (kept.lost()) throw new LeaseLostError(`the operation lease of ${lease.deployment} was taken over by another dashboard`);
+    await testPause(step);
     try {
       await history.saveStep(id, step);
     } catch (err) {
