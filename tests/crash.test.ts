@@ -91,6 +91,27 @@ async function crashAndRecover(intent: Intent, after: number): Promise<{ interru
   return { interrupted, putBack };
 }
 
+/** Runs an operation to its end in a dashboard process (no pause). */
+async function runToEnd(intent: Intent): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SYNAPSE_CONFIG_DIR: configDir, FLEET_DATA_DIR: dataDir, FLEET_TEST_HOOKS: "0" };
+  delete env.DATABASE_URL;
+  const run = dashboard(["start", JSON.stringify(intent)], env);
+  await run.exited;
+  const end = run.reports.find((r) => r.finished);
+  expect(end?.finished, `${intent.kind}: ${end?.error ?? JSON.stringify(run.reports)}`).toBe("succeeded");
+}
+
+/** The common promise: interrupted, put back by a recorded operation, the deployment as it was. */
+async function expectPutBack(r: Awaited<ReturnType<typeof crashAndRecover>>, files: Map<string, Buffer>, containers: string[]): Promise<void> {
+  expect(r.interrupted.status).toBe("interrupted");
+  expect(r.interrupted.error).toContain(`Put back automatically by operation ${r.putBack.id}.`);
+  expect(r.putBack.actor).toBe(RECONCILER);
+  expect(r.putBack.status, r.putBack.error ?? "").toBe("succeeded");
+  expect(readTree(configDir)).toEqual(files);
+  expect(labContainers().map((c) => c.split(" ")[0])).toEqual(containers.map((c) => c.split(" ")[0]));
+  await healthy();
+}
+
 let pristine: Map<string, Buffer>;
 let containersBefore: string[];
 
@@ -129,6 +150,21 @@ describe("a dashboard killed in the middle of an operation", () => {
       await healthy();
     }, 300_000);
   }
+
+  it("scale generic workers to 2, killed after the new container was created: no container or file of it is left", async () => {
+    // scale 1 → 2: 0 write_files, 1 create_container, 2 start, 3 wait_healthy
+    await expectPutBack(await crashAndRecover({ kind: "scale", type: "generic", count: 2 }, 1), pristine, containersBefore);
+  }, 300_000);
+
+  it("remove a worker, killed after its container was removed: it is re-created and its file comes back", async () => {
+    await runToEnd(add);
+    const withWorker = readTree(configDir);
+    const containers = labContainers();
+    // remove: 0 stop, 1 remove_container, 2 write_files
+    await expectPutBack(await crashAndRecover({ kind: "remove_worker", name: "crash_test1" }, 1), withWorker, containers);
+    await runToEnd({ kind: "remove_worker", name: "crash_test1" });
+    expect(readTree(configDir)).toEqual(pristine);
+  }, 400_000);
 
   it("rollback to a single process, killed after a worker was removed: every worker comes back", async () => {
     // rollback: stop and remove each worker, write the files, restart main, wait
