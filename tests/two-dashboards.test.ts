@@ -76,7 +76,7 @@ describe("two dashboards on one deployment", () => {
   it("with the embedded SQLite: exactly one operation applies, the other gets a conflict", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-two-sqlite-"));
     try {
-      const env = { ...base, FLEET_DATA_DIR: dataDir };
+      const env: NodeJS.ProcessEnv = { ...base, FLEET_DATA_DIR: dataDir };
       delete env.DATABASE_URL;
       expectOneWinner(await race(env));
     } finally {
