@@ -40,6 +40,8 @@ function repairLab(): void {
 
 describe("rollback to a single process, then restore", () => {
   it("brings the compose workers back identical, healthcheck included, and compose then changes nothing", async () => {
+    // Compared from a settled lab: a process the engine is restarting shows no ports.
+    for (const n of WORKERS) await eventually(async () => ["healthy", "none"].includes(healthOf(n)) && inspect(n).State.Running, 120_000, `${n} running`);
     const before = Object.fromEntries(WORKERS.map((n) => [n, inspect(n)]));
     let done = false;
     try {

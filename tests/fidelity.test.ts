@@ -112,6 +112,8 @@ describe("the lab's processes", () => {
     let broken = true;
     try {
       const services = ["synapse", "synapse-worker-generic", "synapse-worker-federation-sender"];
+      // Compared from a settled lab: a process the engine is restarting shows no ports.
+      for (const s of services) await eventually(async () => ["healthy", "none"].includes(healthOf(labContainer(s))) && inspect(labContainer(s)).State.Running, 120_000, `${s} running`);
       const [main, generic, sender] = await Promise.all(services.map((s) => recreate(labContainer(s))));
       console.log(`[fidelity] engine record: main ${main.bytes} bytes, compose workers ${generic.bytes} (http) and ${sender.bytes} (no http) bytes`);
       for (const { before: b, after: a } of [main, generic, sender]) {
