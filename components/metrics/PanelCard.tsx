@@ -10,8 +10,10 @@ import { PanelNotice } from "./PanelNotice";
 import { formatValue, rangeLabels, unitLabels } from "./units";
 import type { ChartSeries } from "./PanelChart";
 
-// recharts is ~100 KiB gzipped: only a page that draws a chart loads it, and only once a card mounts.
-const PanelChart = dynamic(() => import("./PanelChart"), { ssr: false, loading: () => <Skeleton /> });
+// recharts is ~100 KiB gzipped: only a page that draws a chart loads it. A card starts loading it
+// when it mounts, beside its data request, so the chart is ready when the data is.
+const loadChart = () => import("./PanelChart");
+const PanelChart = dynamic(loadChart, { ssr: false, loading: () => <Skeleton /> });
 
 export type PanelState = "loading" | "ready" | "empty" | "unavailable";
 
@@ -73,6 +75,7 @@ export function PanelCard({
 }) {
   const bodyRef = useRef<HTMLDivElement>(null);
   const width = useElementWidth(bodyRef);
+  useEffect(() => void loadChart(), []);
   const queryWidth = width > 0 ? Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, Math.round(width / WIDTH_BUCKET) * WIDTH_BUCKET)) : 0;
   const q = usePanelData({ panel: info.id, range, workers, width: queryWidth });
   const data = q.data;

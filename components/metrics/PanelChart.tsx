@@ -63,11 +63,17 @@ function ChartTooltip({ active, payload, label, unit }: { active?: boolean; payl
   );
 }
 
-/** A sample with no neighbour would draw no line segment at all: it gets a dot instead (sparse series stay visible). */
-function IsolatedDot({ cx, cy, index, rows, dataKey, color }: { cx?: number; cy?: number; index?: number; rows: Row[]; dataKey: string; color: string }) {
-  if (index === undefined || cx === undefined || cy === undefined || !Number.isFinite(cy)) return <g />;
-  const has = (i: number) => rows[i] !== undefined && typeof rows[i][dataKey] === "number";
-  if (!has(index) || has(index - 1) || has(index + 1)) return <g />;
+/** Rows where a series has a sample with no neighbour: such a sample draws no segment, so it gets a dot. */
+function isolatedRows(rows: Row[], key: string): Set<number> {
+  const has = (i: number) => rows[i] !== undefined && typeof rows[i][key] === "number";
+  const out = new Set<number>();
+  for (let i = 0; i < rows.length; i++) if (has(i) && !has(i - 1) && !has(i + 1)) out.add(i);
+  return out;
+}
+
+/** The dot of an isolated sample (sparse series stay visible); nothing elsewhere. */
+function IsolatedDot({ cx, cy, index, isolated, color }: { cx?: number; cy?: number; index?: number; isolated: Set<number>; color: string }) {
+  if (index === undefined || cx === undefined || cy === undefined || !Number.isFinite(cy) || !isolated.has(index)) return <g />;
   return <circle cx={cx} cy={cy} r={2} fill={color} />;
 }
 
@@ -97,6 +103,8 @@ export default function PanelChart({
     for (const row of rows) for (const k of visible) if (row[k] > max) max = row[k];
     return byteTicks(max);
   }, [data.unit, rows, series]);
+  // A dot renderer runs for every point of its line: only lines that have an isolated sample get one.
+  const isolated = useMemo(() => new Map(keys.map((k) => [k, isolatedRows(rows, k)])), [rows, keys]);
   useEffect(() => onDrawn(), [data, onDrawn]);
   return (
     <LineChart width={width} height={height} data={rows} margin={{ top: 6, right: 24, bottom: 0, left: 0 }} className="text-zinc-500 dark:text-zinc-400">
@@ -132,7 +140,11 @@ export default function PanelChart({
           name={s.label}
           stroke={s.color}
           strokeWidth={1.5}
-          dot={(p: { cx?: number; cy?: number; index?: number }) => <IsolatedDot key={`${s.key}-${p.index}`} {...p} rows={rows} dataKey={s.key} color={s.color} />}
+          dot={
+            isolated.get(s.key)!.size === 0
+              ? false
+              : (p: { cx?: number; cy?: number; index?: number }) => <IsolatedDot key={`${s.key}-${p.index}`} {...p} isolated={isolated.get(s.key)!} color={s.color} />
+          }
           activeDot={{ r: 3 }}
           type="linear"
           hide={s.hidden}

@@ -15,8 +15,26 @@ export interface MetricsDeployment {
   processes: Set<string>;
 }
 
-/** Read per request (discovery caches its own inspections and config parses): a new worker is known at once. */
-export async function metricsDeployment(): Promise<MetricsDeployment> {
+const FRESH_MS = 5_000;
+let cached: { at: number; value: Promise<MetricsDeployment> } | null = null;
+
+/**
+ * Discovery costs an engine round trip, more than the query itself on a small range: a grid of
+ * panels shares one reading for 5 s. `fresh` reads again (a worker name not known yet may have
+ * just been added, and must not be refused on a stale list).
+ */
+export function metricsDeployment(opts: { fresh?: boolean } = {}): Promise<MetricsDeployment> {
+  if (!opts.fresh && cached && Date.now() - cached.at < FRESH_MS) return cached.value;
+  const value = readDeployment();
+  const entry = { at: Date.now(), value };
+  cached = entry;
+  value.catch(() => {
+    if (cached === entry) cached = null;
+  });
+  return value;
+}
+
+async function readDeployment(): Promise<MetricsDeployment> {
   const d = await discoverDrafts();
   const processes = new Set(d.drafts.map((p) => p.name));
   if (d.dir) for (const name of await targetsFileWorkers(d.dir)) processes.add(name);

@@ -20,15 +20,18 @@ export async function metricsIndex(): Promise<MetricsIndex> {
 
 /**
  * One panel's series over a range (GET /api/metrics/{panel}). Parameters are checked before
- * anything is asked; workers must be processes of the deployment. Nothing here is cached but
- * the scrape interval: each call is one query_range.
+ * anything is asked; workers must be processes of the deployment. Cached: the scrape interval
+ * (30 s) and the deployment's processes (5 s, read again for a name it does not know); each call
+ * is one query_range.
  */
 export async function panelData(panelId: string, search: URLSearchParams, opts: { signal?: AbortSignal; now?: number } = {}): Promise<PanelData> {
   const panel = panelById(panelId);
   if (!panel) throw new FleetError("not_found", `No metric panel ${JSON.stringify(panelId.slice(0, 60))}; GET /api/metrics lists them`, { panel: panelId.slice(0, 60) });
   const params = parsePanelParams(search, opts.now ?? Date.now() / 1000);
 
-  const [deployment, source] = await Promise.all([metricsDeployment(), prometheusSource()]);
+  const [known, source] = await Promise.all([metricsDeployment(), prometheusSource()]);
+  let deployment = known;
+  if (params.workers.some((w) => !deployment.processes.has(w))) deployment = await metricsDeployment({ fresh: true });
   const unknown = params.workers.find((w) => !deployment.processes.has(w));
   if (unknown !== undefined) throw new FleetError("not_found", `No process named ${JSON.stringify(unknown)} in this deployment`, { worker: unknown });
 
