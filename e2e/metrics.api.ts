@@ -25,7 +25,7 @@ async function timed<T>(path: string): Promise<{ status: number; json: T; ms: nu
 test("a viewer gets the panel list, the ranges and where Prometheus is", async () => {
   const r = await viewer.call<MetricsIndex>("GET", "/api/metrics");
   expect(r.status).toBe(200);
-  expect(r.json.panels.map((p) => p.id)).toEqual(["requests", "errors", "latency", "cpu", "memory", "reactor", "events", "federation", "db-pool", "caches", "background"]);
+  expect(r.json.panels.map((p) => p.id)).toEqual(["requests", "errors", "latency", "cpu", "memory", "reactor", "events", "federation", "federation-queues", "db-pool", "db-wait", "caches", "background"]);
   expect(r.json.ranges).toEqual(["15m", "1h", "6h", "24h", "7d"]);
   expect(r.json.prometheus.source).not.toBe("none");
   expect(r.json.prometheus.url).toMatch(/^http:\/\//);

@@ -3,7 +3,7 @@ import { metricUnits } from "@/lib/api/schemas/metrics";
 import { panelById, panels, promString, regexLiteral } from "./panels";
 
 const ctx = { window: 20, serverName: "fleet.test", workers: [] as string[] };
-const ids = ["requests", "errors", "latency", "cpu", "memory", "reactor", "events", "federation", "db-pool", "caches", "background"];
+const ids = ["requests", "errors", "latency", "cpu", "memory", "reactor", "events", "federation", "federation-queues", "db-pool", "db-wait", "caches", "background"];
 
 /** Every selector `metric{…}` of a query, as [metric, matchers]. */
 function selectors(q: string): Array<[string, string]> {
@@ -62,15 +62,16 @@ describe("panels", () => {
     expect(q).toMatch(/^histogram_quantile\(0\.95, sum by \(worker, job, index, le\)/);
   });
 
-  it("splits federation, db-pool and background by a name label", () => {
-    const fed = panelById("federation")!.build(ctx);
-    for (const n of ["transactions", "pdus", "edus"]) expect(fed).toContain(`"name", "${n}", "", ""`);
-    expect(fed).toContain("synapse_federation_transaction_queue_pending_pdus{");
-    expect(fed).toContain("rate(synapse_federation_client_sent_transactions_total{");
+  it("keeps one unit per panel: rates, queue lengths, a ratio and seconds each have their own; queues and background split by a name label", () => {
+    expect(panelById("federation")!.build(ctx)).toMatch(/^sum by \(worker, job, index\) \(rate\(synapse_federation_client_sent_transactions_total\{/);
+    const queues = panelById("federation-queues")!.build(ctx);
+    for (const n of ["pdus", "edus"]) expect(queues).toContain(`"name", "${n}", "", ""`);
+    expect(queues).toContain("synapse_federation_transaction_queue_pending_pdus{");
     const pool = panelById("db-pool")!.build(ctx);
-    expect(pool).toContain('"name", "working ratio", "", ""');
-    expect(pool).toContain('"name", "wait", "", ""');
     expect(pool).toContain('synapse_threadpool_max_threads{server_name="fleet.test", name="database-master"}');
+    expect(pool).not.toContain("schedule_time");
+    expect(panelById("db-wait")!.build(ctx)).toMatch(/synapse_storage_schedule_time_sum.* \/ .*synapse_storage_schedule_time_count/);
+    expect(panels.map((p) => p.unit)).toEqual(["requests_per_second", "ratio", "seconds", "cores", "bytes", "seconds", "events_per_second", "per_second", "count", "ratio", "seconds", "ratio", "cores"]);
     const bg = panelById("background")!.build({ ...ctx, span: 3600 });
     expect(bg).toContain("topk(10, sum by (worker, job, index, name)");
     expect(bg).toContain("[3600s] @ end()");

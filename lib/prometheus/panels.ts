@@ -124,13 +124,18 @@ export const panels: readonly Panel[] = [
   },
   {
     id: "federation",
-    title: "Federation sending",
+    title: "Federation transactions",
+    unit: "per_second",
+    description: "Transactions sent to other servers per second, by the processes that send federation (main or the federation senders).",
+    build: (ctx) => sumBy(rate(`synapse_federation_client_sent_transactions_total${synapse(ctx)}`, ctx)),
+  },
+  {
+    id: "federation-queues",
+    title: "Federation queues",
     unit: "count",
-    description:
-      'Outgoing federation: transactions sent per second (name "transactions") and the PDUs and EDUs waiting in the in-memory queues (names "pdus", "edus"). Queues that only grow mean remote servers are not keeping up or are unreachable.',
+    description: 'PDUs and EDUs waiting in the federation senders\' in-memory queues (names "pdus", "edus"). Queues that only grow mean remote servers are not keeping up or are unreachable.',
     build: (ctx) =>
       [
-        named(sumBy(rate(`synapse_federation_client_sent_transactions_total${synapse(ctx)}`, ctx)), "transactions"),
         named(sumBy(`synapse_federation_transaction_queue_pending_pdus${synapse(ctx)}`), "pdus"),
         named(sumBy(`synapse_federation_transaction_queue_pending_edus${synapse(ctx)}`), "edus"),
       ].join(" or "),
@@ -139,16 +144,18 @@ export const panels: readonly Panel[] = [
     id: "db-pool",
     title: "Database pool",
     unit: "ratio",
-    description:
-      'Share of the database pool\'s connections in use (name "working ratio"; the maximum is cp_max) and the mean wait for a connection in seconds (name "wait"). A pool near 1 with a growing wait needs a larger cp_max or fewer slow queries.',
+    description: "Share of each process's database connections in use (working ÷ cp_max). A pool near 100 % with a growing wait (next panel) needs a larger cp_max or fewer slow queries.",
     build: (ctx) => {
       const pool = 'name="database-master"';
-      const working = sumBy(`synapse_threadpool_working_threads${synapse(ctx, pool)}`);
-      const max = sumBy(`synapse_threadpool_max_threads${synapse(ctx, pool)}`);
-      const waitSum = sumBy(rate(`synapse_storage_schedule_time_sum${synapse(ctx)}`, ctx));
-      const waitCount = sumBy(rate(`synapse_storage_schedule_time_count${synapse(ctx)}`, ctx));
-      return `${named(`${working} / ${max}`, "working ratio")} or ${named(`${waitSum} / ${waitCount}`, "wait")}`;
+      return `${sumBy(`synapse_threadpool_working_threads${synapse(ctx, pool)}`)} / ${sumBy(`synapse_threadpool_max_threads${synapse(ctx, pool)}`)}`;
     },
+  },
+  {
+    id: "db-wait",
+    title: "Database connection wait",
+    unit: "seconds",
+    description: "Mean time a database transaction waited for a free connection of the pool. Above a few milliseconds the pool is too small for the load.",
+    build: (ctx) => `${sumBy(rate(`synapse_storage_schedule_time_sum${synapse(ctx)}`, ctx))} / ${sumBy(rate(`synapse_storage_schedule_time_count${synapse(ctx)}`, ctx))}`,
   },
   {
     id: "caches",
