@@ -19,10 +19,21 @@ ensure_node_modules() {
 # A reachable Docker Engine. As root on a machine with dockerd installed, start it.
 ensure_docker() {
   if docker info >/dev/null 2>&1; then return; fi
-  if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1 && [ ! -S /var/run/docker.sock ]; then
-    say "Starting dockerd"
-    (dockerd >/var/log/dockerd.log 2>&1 &)
-    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return; sleep 0.5; done
+  # A fresh Debian machine, as root, with the local engine: install docker.io (and docker-compose,
+  # which the lab runs) and start dockerd, as the chromium and debootstrap steps do.
+  if [ "$(id -u)" = 0 ] && [ -z "${DOCKER_HOST:-}" ]; then
+    if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker-compose >/dev/null 2>&1; then
+      command -v apt-get >/dev/null 2>&1 || die "no Docker Engine and no apt-get: install Docker yourself"
+      say "Installing Debian docker.io and docker-compose"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose >/dev/null
+    fi
+    if ! pgrep -x dockerd >/dev/null 2>&1; then
+      say "Starting dockerd"
+      # A socket and pid file left by a dockerd that was killed would keep the new one from starting.
+      rm -f /var/run/docker.sock /var/run/docker.pid
+      (dockerd >/var/log/dockerd.log 2>&1 &)
+    fi
+    for _ in $(seq 1 120); do docker info >/dev/null 2>&1 && return; sleep 0.5; done
   fi
   docker info >/dev/null 2>&1 || die "no Docker Engine is reachable (DOCKER_HOST=${DOCKER_HOST:-unset}); install docker.io and start dockerd"
 }
