@@ -43,7 +43,9 @@ test("a viewer gets one panel's series per process, 1h and 7d (timed)", async ()
     expect(r.json.step).toBe(range === "1h" ? 5 : 605);
     const workers = r.json.series.map((s) => s.worker);
     expect(workers).toEqual([...workers].sort((a, b) => a.localeCompare(b, "en", { numeric: true })));
-    expect(workers).toEqual(expect.arrayContaining(["generic_worker1", "main"]));
+    // Over 7 d the grid's last point lies up to one step (10 min) back: a lab younger than that has
+    // no rate there yet for every process, so the names are checked over the hour.
+    if (range === "1h") expect(workers).toEqual(expect.arrayContaining(["generic_worker1", "main"]));
     const points = r.json.series.reduce((n, s) => n + s.points.length, 0);
     const ms = runs.map((x) => x.ms).sort((a, b) => a - b);
     console.log(`GET /api/metrics/requests?range=${range}: median ${ms[2].toFixed(1)} ms (min ${ms[0].toFixed(1)}, max ${ms[4].toFixed(1)}), ${r.json.series.length} series, ${points} points, step ${r.json.step} s`);
