@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { isDatabaseUnreachable } from "@/lib/db/unreachable";
 import { FleetError, type FleetErrorCode } from "@/lib/errors";
 import { logSafely } from "@/lib/log";
 
@@ -60,6 +61,13 @@ export function handleApiError(err: unknown): Response {
     return Response.json(
       { error: { code: "bad_request", message: "Invalid request", details: err.issues.map((i) => ({ path: i.path.join("."), message: i.message })) } },
       { status: 400 },
+    );
+  }
+  if (isDatabaseUnreachable(err)) {
+    logSafely("[api] the dashboard's database is unreachable:", err);
+    return Response.json(
+      { error: { code: "unavailable", message: "The dashboard's database is unreachable; try again once it is back", details: { reason: "database_unreachable" } } },
+      { status: 503 },
     );
   }
   logSafely("[api] unexpected error:", err);
