@@ -101,7 +101,11 @@ test("scaling generic workers to three gives three healthy workers with distinct
   expect(pairs.filter((p) => p.value[1] !== "1").map((p) => `${p.metric.job}-${p.metric.index}`)).toEqual([]);
   const labels = pairs.map((p) => `${p.metric.job}-${p.metric.index}`);
   expect(labels).toEqual(expect.arrayContaining(["synapse-1", ...generic.map((p) => `generic_worker-${/\d+$/.exec(p.name)![0]}`)]));
-  expect(labels).toHaveLength(t.processes.filter((p) => p.listeners.some((l) => l.type === "metrics")).length);
+  // …and the targets file gives every group its own pair, main's the dashboard's synapse-1.
+  const groups = JSON.parse(configFiles()["prometheus/synapse-targets.json"]) as Array<{ labels: Record<string, string> }>;
+  const filePairs = groups.map((g) => `${g.labels.job}-${g.labels.index}`);
+  expect(new Set(filePairs).size, filePairs.join(" ")).toBe(groups.length);
+  expect(groups.find((g) => g.labels.worker === "main")?.labels).toMatchObject({ job: "synapse", index: "1" });
 });
 
 test("a federation sender and an event persister join; Synapse accepts it and persists a message sent through a worker", async () => {
