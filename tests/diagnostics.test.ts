@@ -19,8 +19,9 @@ async function labHealthy(): Promise<void> {
       const [running, health] = docker("inspect", "-f", "{{.State.Running}} {{if .State.Health}}{{.State.Health.Status}}{{end}}", labContainer(s)).split(" ");
       if (running !== "true" || health === "unhealthy" || health === "starting") return false;
     }
-    return (await runCheck("redis")).status === "pass";
-  }, 120_000, "the lab to be healthy with every process subscribed to Redis");
+    // A process the file before this one re-created is scraped again within a few seconds.
+    return (await runCheck("redis")).status === "pass" && (await runCheck("scrape")).status === "pass";
+  }, 120_000, "the lab to be healthy, every process subscribed to Redis and scraped by Prometheus");
 }
 
 /** A throwaway worker container made like the lab's generic worker, with its own worker file. */
