@@ -24,3 +24,18 @@ export function isUnreachable(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
   return code === "ENOENT" || code === "ECONNREFUSED" || code === "EACCES" || code === "ECONNRESET" || code === "EPIPE" || code === "ETIMEDOUT";
 }
+
+/** Whether the engine answers a ping within `timeoutMs` (after a failure: was it the engine that went away?). */
+export async function engineReachable(timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      docker().ping().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

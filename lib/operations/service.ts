@@ -1,4 +1,5 @@
 import "server-only";
+import { engineReachable } from "@/lib/docker/client";
 import { ContainerRunner, type ProcessRunner } from "@/lib/docker/containers";
 import type { DeploymentSnapshot, Intent, Operation, Plan } from "@/lib/synapse/plan-schema";
 import { PlanError } from "@/lib/synapse/plan-schema";
@@ -208,10 +209,21 @@ export async function beginOperation(
     reg.running.set(deps.dir, operationId);
     await attachOperation(lease, operationId);
     const held = lease;
-    const done = apply(operationId, plan, snapshot, records, deps, held).finally(async () => {
+    const release = async () => {
       await releaseLease(held).catch((err: unknown) => logSafely(`[operations] releasing the lease of ${operationId} failed (it lapses by itself):`, err));
       if (reg.running.get(deps.dir) === operationId) reg.running.delete(deps.dir);
-    });
+    };
+    const done = apply(operationId, plan, snapshot, records, deps, held).then(
+      async (engineLost) => {
+        await release();
+        // Once the lock is free: the put-back takes it (and waits for the engine).
+        if (engineLost) startReconciling([operationId]);
+      },
+      async (err: unknown) => {
+        await release();
+        throw err;
+      },
+    );
     return { operationId, done };
   } catch (err) {
     if (lease) await releaseLease(lease).catch(() => undefined);
@@ -224,14 +236,20 @@ export async function beginOperation(
 
 /**
  * Test-only (FLEET_TEST_HOOKS=1): after step FLEET_TEST_PAUSE_AFTER_STEP of the plan succeeded and
- * is on record, write FLEET_TEST_PAUSE_FILE and wait forever, so a test can kill -9 the process at
- * exactly that step boundary. Off in every other case.
+ * is on record, write FLEET_TEST_PAUSE_FILE and wait — for good, so a test can kill -9 the process at
+ * exactly that step boundary, or until FLEET_TEST_RESUME_FILE exists, so a test can break something
+ * (stop the engine) between two steps. Off in every other case.
  */
 async function testPause(step: StepRecord): Promise<void> {
   if (process.env.FLEET_TEST_HOOKS !== "1" || step.status !== "succeeded" || String(step.index) !== process.env.FLEET_TEST_PAUSE_AFTER_STEP) return;
-  const { writeFileSync } = await import("node:fs");
+  const { existsSync, writeFileSync } = await import("node:fs");
   if (process.env.FLEET_TEST_PAUSE_FILE) writeFileSync(process.env.FLEET_TEST_PAUSE_FILE, `${step.index}\n`);
-  await new Promise(() => undefined);
+  // With FLEET_TEST_RESUME_FILE: go on once the test has made it (it broke something meanwhile).
+  const resume = process.env.FLEET_TEST_RESUME_FILE;
+  for (;;) {
+    if (resume && existsSync(resume)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The lease lapsed and another dashboard took it: this one must not take another step. */
@@ -251,12 +269,12 @@ function keepLease(lease: Lease): { lost: () => boolean; stop: () => void } {
   return { lost: () => lost, stop: () => clearInterval(timer) };
 }
 
-async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, records: StepRecord[], deps: OperationDeps, lease: Lease): Promise<void> {
+/** Resolves true when the operation ended `interrupted` because the engine went away: it is to be put back. */
+async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, records: StepRecord[], deps: OperationDeps, lease: Lease): Promise<boolean> {
   const kept = keepLease(lease);
   const onStep = async (step: StepRecord) => {
     // Fencing: checked as each step is recorded, before the executor goes on to act.
     if (kept.lost()) throw new LeaseLostError(`the operation lease of ${lease.deployment} was taken over by another dashboard`);
-    await testPause(step);
     try {
       await history.saveStep(id, step);
     } catch (err) {
@@ -264,6 +282,7 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
       logSafely(`[operations] recording step ${step.index} of ${id} failed:`, err);
     }
     void emit(id);
+    await testPause(step);
   };
   let outcome: Parameters<typeof history.recordFinished>[1];
   try {
@@ -279,6 +298,18 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
   } finally {
     kept.stop();
   }
+  // A step or its undo failed because the engine itself went away (restarted, crashed): what the
+  // containers are now is unknown until it is back, so the operation is interrupted, and put back
+  // to its before-snapshot once the engine answers again (reconcile.ts waits for it).
+  const engineLost = outcome.status === "failed" && deps.runner instanceof ContainerRunner && !(await engineReachable());
+  if (engineLost) {
+    outcome = {
+      status: "interrupted",
+      error: `${outcome.error} — the Docker Engine went away during this operation; it is put back to the snapshot from before it once the engine answers again.`,
+      failureLogs: outcome.failureLogs,
+      snapshotAfter: null,
+    };
+  }
   try {
     outcome.snapshotAfter = await captureSnapshot(deps.runner);
   } catch (err) {
@@ -287,4 +318,5 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
   await history.recordFinished(id, outcome);
   await history.pruneHistory(historyLimit()).catch((err: unknown) => logSafely("[operations] pruning history failed:", err));
   await emit(id);
+  return engineLost;
 }
