@@ -61,10 +61,10 @@ function labContainers(): string[] {
 }
 
 /** Every Synapse container of the lab runs, and those with a healthcheck pass it (the federation sender has none). */
-const healthy = () =>
+const healthy = (processes = 4) =>
   eventually(async () => {
     const names = docker("ps", "-a", "--filter", "label=com.docker.compose.project=fleetlab", "--format", "{{.Names}}").split("\n").filter((n) => /synapse/.test(n));
-    if (names.length < 4) return false;
+    if (names.length < processes) return false;
     const states = docker("inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", ...names).split("\n");
     return states.every((s) => s === "running healthy" || s === "running none");
   }, 180_000, "the lab's Synapse processes running and healthy");
@@ -102,14 +102,14 @@ async function runToEnd(intent: Intent): Promise<void> {
 }
 
 /** The common promise: interrupted, put back by a recorded operation, the deployment as it was. */
-async function expectPutBack(r: Awaited<ReturnType<typeof crashAndRecover>>, files: Map<string, Buffer>, containers: string[]): Promise<void> {
+async function expectPutBack(r: Awaited<ReturnType<typeof crashAndRecover>>, files: Map<string, Buffer>, containers: string[], processes = 4): Promise<void> {
   expect(r.interrupted.status).toBe("interrupted");
   expect(r.interrupted.error).toContain(`Put back automatically by operation ${r.putBack.id}.`);
   expect(r.putBack.actor).toBe(RECONCILER);
   expect(r.putBack.status, r.putBack.error ?? "").toBe("succeeded");
   expect(readTree(configDir)).toEqual(files);
   expect(labContainers().map((c) => c.split(" ")[0])).toEqual(containers.map((c) => c.split(" ")[0]));
-  await healthy();
+  await healthy(processes);
 }
 
 let pristine: Map<string, Buffer>;
@@ -165,6 +165,18 @@ describe("a dashboard killed in the middle of an operation", () => {
     await runToEnd({ kind: "remove_worker", name: "crash_test1" });
     expect(readTree(configDir)).toEqual(pristine);
   }, 400_000);
+
+  it("restore the workers after a rollback, killed after the first worker was re-created: back to one process, then restored whole", async () => {
+    await runToEnd({ kind: "rollback_to_single_process" });
+    const single = readTree(configDir);
+    const singleContainers = labContainers();
+    // restore_workers from one process: 0 write_files, 1 create_container (first worker), …
+    await expectPutBack(await crashAndRecover({ kind: "restore_workers" }, 1), single, singleContainers, 1);
+    await runToEnd({ kind: "restore_workers" });
+    expect(readTree(configDir)).toEqual(pristine);
+    expect(labContainers().map((c) => c.split(" ")[0])).toEqual(containersBefore.map((c) => c.split(" ")[0]));
+    await healthy();
+  }, 600_000);
 
   it("rollback to a single process, killed after a worker was removed: every worker comes back", async () => {
     // rollback: stop and remove each worker, write the files, restart main, wait

@@ -101,7 +101,7 @@ export async function waitHealthy(state: ExecutionState, deps: ExecutorDeps, nam
       throw new StepFailure(dead.state === "missing" ? `${dead.name} has no container` : `${dead.name} exited${code}${dead.state === "restarting" ? " and is being restarted by the engine" : ""}`, dead.name);
     }
     if (Date.now() >= end) {
-      const what = down.map((r) => `${r.name} (${r.state === "running" ? "not answering its health check" : r.state})`).join(", ");
+      const what = down.map((r) => `${r.name} (${r.why ?? (r.state === "running" ? "not answering its health check" : r.state)})`).join(", ");
       throw new StepFailure(`not healthy after ${Math.round(timeoutMs / 1000)} s: ${what}`, down[0].name);
     }
     await sleep(Math.min(deps.pollMs ?? 300, Math.max(0, end - Date.now())));

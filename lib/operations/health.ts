@@ -1,6 +1,7 @@
 import "server-only";
 import { discoverDrafts } from "@/lib/topology/discover";
 import { probeAlive } from "@/lib/topology/health";
+import { replicationSubscribers } from "./replication";
 
 export interface ProcessHealth {
   name: string;
@@ -8,6 +9,8 @@ export interface ProcessHealth {
   alive: boolean;
   /** The container's state, or "missing". */
   state: string;
+  /** Why a running process does not count as up, when it is not its probe. */
+  why?: string;
 }
 
 /** Answers "are these processes up?" for the executor's wait_healthy steps. */
@@ -18,15 +21,24 @@ export interface HealthChecker {
 /** Health from discovery (container state, probe address from the worker file) and one probe each. */
 export const liveHealthChecker: HealthChecker = {
   async check(targets) {
-    const { drafts } = await discoverDrafts();
+    const discovered = await discoverDrafts();
+    const { drafts } = discovered;
+    const found = targets.map(({ name, containerId }) => ({
+      name,
+      draft: (containerId ? drafts.find((d) => d.container?.id === containerId) : undefined) ?? drafts.find((d) => d.name === name && d.container),
+    }));
+    // Workers must also be on Redis replication (main serves alone when it must: it is not held to it).
+    const askRedis = found.some(({ draft }) => draft?.unit && draft.state === "running" && draft.type !== "main");
+    const subscribers = askRedis ? await replicationSubscribers(discovered) : null;
     return Promise.all(
-      targets.map(async ({ name, containerId }) => {
-        const draft =
-          (containerId ? drafts.find((d) => d.container?.id === containerId) : undefined) ?? drafts.find((d) => d.name === name && d.container);
+      found.map(async ({ name, draft }) => {
         if (!draft?.unit) return { name, alive: false, state: "missing" };
         if (draft.state !== "running") return { name, alive: false, state: draft.state };
         // No listener to probe (a worker with neither http nor metrics): running is all we can know.
         const alive = (await probeAlive(draft.probe)) ?? true;
+        if (alive && subscribers && draft.type !== "main" && !draft.unit.networks.some((n) => subscribers.has(n.ip))) {
+          return { name, alive: false, state: draft.state, why: "answering, but not subscribed to Redis replication" };
+        }
         return { name, alive, state: draft.state };
       }),
     );
