@@ -1,6 +1,6 @@
 import "server-only";
 import type { ContainerSpec, DeploymentSnapshot } from "@/lib/synapse/plan-schema";
-import { waitHealthy, type ExecutionState, type ExecutorDeps, type StepRecord } from "./executor";
+import { waitHealthy, type ExecutionState, type ExecutorDeps, type StepRecord } from "./state";
 import { restoreFiles } from "./files";
 
 const DEFAULT_HEALTH_TIMEOUT_MS = 120_000;

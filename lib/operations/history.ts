@@ -2,7 +2,7 @@ import "server-only";
 import { getDb, type OperationRow, type OperationStepRow } from "@/lib/db";
 import type { DeploymentSnapshot, Intent, Operation, OperationStatus, Plan } from "@/lib/synapse/plan-schema";
 import { maskPlan, maskValue } from "@/lib/synapse/secrets";
-import type { StepRecord } from "./executor";
+import type { StepRecord } from "./state";
 
 /**
  * The operation history in the database. Every change is written as it happens, so a crash
