@@ -1,6 +1,6 @@
-import { nameNumber } from "@/lib/synapse/allocate";
 import { workerCatalogue } from "@/lib/synapse/catalogue";
 import { kindOf, networkAlias } from "@/lib/synapse/deployment";
+import { lowestFreeIndex, MAIN_JOB, nameIndex } from "@/lib/synapse/prometheus-targets";
 import type { WorkerType } from "@/lib/synapse/types";
 import { running, type Check, type CheckOutcome, type ProcessFacts, type ScrapeTargetFacts } from "./model";
 import { need } from "./prometheus";
@@ -13,13 +13,12 @@ import { need } from "./prometheus";
 
 /** The labels a process's target should carry: main job "synapse" index "1"; a worker its kind's name prefix and number. */
 export function expectedLabels(p: Pick<ProcessFacts, "name" | "type" | "streams">, usedIndexes: ReadonlySet<string> = new Set()): { job: string; index: string; worker: string } {
-  if (p.type === "main") return { job: "synapse", index: "1", worker: "main" };
+  if (p.type === "main") return { job: MAIN_JOB, index: "1", worker: "main" };
   const kind = kindOf(p.name, p.type as WorkerType, p.streams);
   const job = kind ? workerCatalogue[kind].namePrefix : p.type;
-  // Only a <job><n> name gives its index (crash_test1 of job generic_worker must not take generic_worker1's).
-  let n = new RegExp(`^${job}\\d+$`).test(p.name) ? nameNumber(p.name) : 0;
-  if (n === 0) for (n = 1; usedIndexes.has(`${job}/${n}`); n++);
-  return { job, index: String(n), worker: p.name };
+  // The plans' rule (prometheus-targets.ts): a <job><n> name gives its index, any other the lowest free one.
+  const n = nameIndex(p.name, job);
+  return { job, index: n > 0 ? String(n) : lowestFreeIndex((i) => usedIndexes.has(`${job}/${i}`)), worker: p.name };
 }
 
 function targetHost(p: ProcessFacts, t: ScrapeTargetFacts | undefined): string {

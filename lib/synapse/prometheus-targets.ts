@@ -49,9 +49,21 @@ export function mainTargetEntry(host: string, port: number): TargetEntry {
  * when the file is written (`updateTargets`), where the other groups of its job are known.
  */
 export function workerTargetEntry(worker: string, job: string, host: string, port: number): TargetEntry {
-  // Only `<job><n>` names carry their index: `my_worker1` of job generic_worker is not generic_worker-1.
-  const n = worker === `${job}${nameNumber(worker)}` ? nameNumber(worker) : 0;
+  const n = nameIndex(worker, job);
   return { targets: [`${host}:${port}`], labels: n > 0 ? { job, index: String(n), worker } : { job, worker } };
+}
+
+/** The index a worker's name gives it in its job, or 0: only `<job><n>` names carry one (`my_worker1` of job generic_worker is not generic_worker-1). */
+export function nameIndex(worker: string, job: string): number {
+  const n = nameNumber(worker);
+  return n > 0 && worker === `${job}${n}` ? n : 0;
+}
+
+/** The lowest index ≥ 1 that `taken` says is free. */
+export function lowestFreeIndex(taken: (index: string) => boolean): string {
+  let i = 1;
+  while (taken(String(i))) i++;
+  return String(i);
 }
 
 /** Gives every group without an index the lowest index its job has free (existing indexes are kept). */
@@ -61,12 +73,11 @@ function fillIndexes(entries: TargetEntry[]): TargetEntry[] {
   return entries.map((e) => {
     if (e.labels.index !== undefined || e.labels.job === undefined) return e;
     const taken = used.get(e.labels.job) ?? used.set(e.labels.job, new Set()).get(e.labels.job)!;
-    let i = 1;
-    while (taken.has(String(i))) i++;
-    taken.add(String(i));
+    const index = lowestFreeIndex((i) => taken.has(i));
+    taken.add(index);
     // Key order job, index, worker: the file reads like the lab's.
     const { job, worker, ...rest } = e.labels;
-    return { ...e, labels: { job, index: String(i), worker, ...rest } };
+    return { ...e, labels: { job, index, worker, ...rest } };
   });
 }
 
