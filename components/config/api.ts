@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { configFileEntrySchema, ConfigFileViewResponse, findingSchema } from "@/lib/api/schemas/config";
 import type { OperationAccepted } from "@/lib/api/schemas/operations";
 import type { Plan } from "@/lib/synapse/plan-schema";
-import { ApiRequestError, fingerprintOf, ifMatch, type PreviewedPlan } from "@/components/operations/api";
+import { apiFetchResponse, ApiRequestError, detailsRecord, fingerprintOf, ifMatch, type PreviewedPlan } from "@/components/operations/api";
 
 export type ConfigFileEntry = z.infer<typeof configFileEntrySchema>;
 export type ConfigFileView = ConfigFileViewResponse;
@@ -34,26 +34,12 @@ export class ConfigRequestError extends ApiRequestError {
 }
 
 /**
- * The config routes' fetch. Like apiFetch (a 401 goes to sign-in), but a refusal keeps its
- * `details`, which apiFetch flattens into the message.
+ * The config routes' fetch: the console's, with refusals as ConfigRequestError, their details kept
+ * (the editor acts on stale_base and findings) and the server's message as it is.
  */
 async function configFetch<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T; res: Response }> {
-  const res = await fetch(url, { cache: "no-store", ...init, headers: { ...(init?.body ? { "Content-Type": "application/json" } : {}), ...init?.headers } });
-  if (res.status === 401) {
-    window.location.href = `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
-    throw new ConfigRequestError(401, "unauthorized", "Signed out", null);
-  }
-  if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
-    const details = body?.error?.details;
-    throw new ConfigRequestError(
-      res.status,
-      body?.error?.code ?? "internal",
-      body?.error?.message ?? `Request failed (${res.status})`,
-      details && typeof details === "object" && !Array.isArray(details) ? (details as Record<string, unknown>) : null,
-    );
-  }
-  return { status: res.status, body: (await res.json()) as T, res };
+  const { body, res } = await apiFetchResponse<T>(url, init, (status, code, message, details) => new ConfigRequestError(status, code, message, detailsRecord(details)));
+  return { status: res.status, body, res };
 }
 
 // The catch-all route takes `workers/x.yaml` as is; each segment is encoded on its own.

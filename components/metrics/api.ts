@@ -2,17 +2,12 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { MetricRange, MetricsIndex, PanelData } from "@/lib/api/schemas/metrics";
-import { ApiRequestError } from "@/components/operations/api";
+import { apiFetchResponse, ApiRequestError, detailsRecord } from "@/components/operations/api";
 
 /** A metrics route's refusal with its details kept: the card says what to do per `details.reason`. */
 export class MetricsRequestError extends ApiRequestError {
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    readonly details: Record<string, unknown> | null,
-  ) {
-    super(status, code, message);
+  constructor(status: number, code: string, message: string, details: Record<string, unknown> | null) {
+    super(status, code, message, details);
     this.name = "MetricsRequestError";
   }
 
@@ -23,22 +18,8 @@ export class MetricsRequestError extends ApiRequestError {
 }
 
 async function metricsFetch<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url, { cache: "no-store", signal });
-  if (res.status === 401) {
-    window.location.href = `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
-    throw new MetricsRequestError(401, "unauthorized", "Signed out", null);
-  }
-  if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
-    const details = body?.error?.details;
-    throw new MetricsRequestError(
-      res.status,
-      body?.error?.code ?? "internal",
-      body?.error?.message ?? `Metrics request failed (${res.status})`,
-      details && typeof details === "object" && !Array.isArray(details) ? (details as Record<string, unknown>) : null,
-    );
-  }
-  return (await res.json()) as T;
+  const refusal = (status: number, code: string, message: string, details: unknown) => new MetricsRequestError(status, code, message, detailsRecord(details));
+  return (await apiFetchResponse<T>(url, { signal }, refusal)).body;
 }
 
 /** The panels, the ranges and where Prometheus is: changes only with a deploy, so fetched once. */

@@ -40,26 +40,35 @@ export function ifMatch(fingerprint: string | null | undefined): Record<string, 
   return fingerprint ? { "If-Match": `"${fingerprint}"` } : {};
 }
 
+/** Makes the error a refusal is thrown as: `message` is the server's, `details` its raw details. */
+export type RefusalFactory = (status: number, code: string, message: string, details: unknown) => ApiRequestError;
+
+/** A refusal as ApiRequestError: validation issues (a list) are spelled out in the message, a details object kept. */
+const plainRefusal: RefusalFactory = (status, code, message, details) => {
+  const issues = Array.isArray(details) ? (details as Array<{ path?: string; message?: string }>).map((d) => `${d.path ? `${d.path}: ` : ""}${d.message}`).join("; ") : "";
+  return new ApiRequestError(status, code, issues ? `${message}: ${issues}` : message, detailsRecord(details));
+};
+
+/** A details object, or null (a list of issues is not one). */
+export function detailsRecord(details: unknown): Record<string, unknown> | null {
+  return details && typeof details === "object" && !Array.isArray(details) ? (details as Record<string, unknown>) : null;
+}
+
 /** The console's one fetch: JSON in and out, a 401 goes to sign-in, a refusal becomes ApiRequestError. */
 export async function apiFetch<T>(url: string, init?: RequestInit): Promise<T> {
   return (await apiFetchResponse<T>(url, init)).body;
 }
 
-/** apiFetch with the answer's headers (a preview's ETag). */
-export async function apiFetchResponse<T>(url: string, init?: RequestInit): Promise<{ body: T; res: Response }> {
+/** apiFetch with the answer itself (a preview's ETag); `refusal` makes a screen's own error type. */
+export async function apiFetchResponse<T>(url: string, init?: RequestInit, refusal: RefusalFactory = plainRefusal): Promise<{ body: T; res: Response }> {
   const res = await fetch(url, { cache: "no-store", ...init, headers: { ...(init?.body ? { "Content-Type": "application/json" } : {}), ...init?.headers } });
   if (res.status === 401) {
-    window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;
-    throw new ApiRequestError(401, "unauthorized", "Signed out");
+    window.location.href = `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+    throw refusal(401, "unauthorized", "Signed out", null);
   }
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
-    const details = Array.isArray(body?.error?.details)
-      ? (body.error.details as Array<{ path?: string; message?: string }>).map((d) => `${d.path ? `${d.path}: ` : ""}${d.message}`).join("; ")
-      : "";
-    const message = body?.error?.message ?? `Request failed (${res.status})`;
-    const record = body?.error?.details && typeof body.error.details === "object" && !Array.isArray(body.error.details) ? (body.error.details as Record<string, unknown>) : null;
-    throw new ApiRequestError(res.status, body?.error?.code ?? "internal", details ? `${message}: ${details}` : message, record);
+    throw refusal(res.status, body?.error?.code ?? "internal", body?.error?.message ?? `Request failed (${res.status})`, body?.error?.details);
   }
   return { body: (await res.json()) as T, res };
 }
