@@ -70,7 +70,8 @@ export function recoverInterrupted(): Promise<string[]> {
     // Applying here, or under a live lease of another dashboard sharing the database: not interrupted
     // (yet: if that dashboard is gone, its lease lapses, and recovery looks again then).
     const ready = liveLeases().then(async (elsewhere) => {
-      const others = elsewhere.filter((l) => l.operationId && !new Set(reg.running.values()).has(l.operationId));
+      const here = new Set(reg.running.values());
+      const others = elsewhere.filter((l) => l.operationId && !here.has(l.operationId));
       if (others.length > 0) {
         const at = Math.max(...others.map((l) => l.expiresAt.getTime()));
         setTimeout(() => {
