@@ -3,6 +3,10 @@ import { compileFilter, type LogFilterSpec } from "@/components/logs/filter";
 import { LogEntry } from "@/components/logs/logStore";
 import { adversarialLines, CATASTROPHIC_PATTERNS, synapseLogLines } from "./synapse-lines.fixture";
 
+// A backtracking engine would not return on these lines for minutes; RE2 takes 5-40 ms (the 100 ms
+// target is a figure of `npm run bench regex`). A bound of a second tells the two apart on a loaded machine.
+const FREEZE_MS = 1_000;
+
 // The browser's filter (components/logs/filter.ts), tested here because vitest reads lib/** only.
 const spec = (text: string, regex = true, extra: Partial<LogFilterSpec> = {}): LogFilterSpec => ({
   minLevel: null,
@@ -18,14 +22,14 @@ const entries = [...synapseLogLines(10_000), ...adversarialLines()].map(
 );
 
 describe("compileFilter (browser)", () => {
-  it("runs every catastrophic pattern over 10k entries within 100 ms, on the server's engine", () => {
+  it("runs every catastrophic pattern over 10k entries without freezing, on the server's engine", () => {
     for (const pattern of CATASTROPHIC_PATTERNS) {
       const started = performance.now();
       const filter = compileFilter(spec(pattern));
       expect(filter.error, pattern).toBeNull();
       const shown = entries.filter(filter.test!).length;
       const ms = performance.now() - started;
-      expect(ms, `${pattern}: ${ms.toFixed(1)} ms, ${shown} shown`).toBeLessThan(100);
+      expect(ms, `${pattern}: ${ms.toFixed(1)} ms, ${shown} shown`).toBeLessThan(FREEZE_MS);
     }
   });
 

@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { compilePattern, estimateProgramSize, MAX_PATTERN_CHARS, MAX_PROGRAM_SIZE, PatternError, SEARCH_PREFIX_CHARS } from "./pattern";
 import { adversarialLines, CATASTROPHIC_PATTERNS as CATASTROPHIC, synapseLogLines } from "./synapse-lines.fixture";
 
+// A backtracking engine would not return on these lines for minutes; RE2 takes 5-40 ms (the 100 ms
+// target is a figure of `npm run bench regex`). A bound of a second tells the two apart on a loaded machine.
+const FREEZE_MS = 1_000;
+
 const LINES = [...synapseLogLines(10_000), ...adversarialLines()];
 
 function scan(matches: (text: string) => boolean): { ms: number; hits: number } {
@@ -19,12 +23,12 @@ describe("compilePattern: catastrophic patterns run in linear time", () => {
   });
 
   for (const pattern of CATASTROPHIC) {
-    it(`compiles and scans ${pattern} within 100 ms`, () => {
+    it(`compiles and scans ${pattern} without freezing`, () => {
       const started = performance.now();
       const matches = compilePattern(pattern, true);
       const { hits } = scan(matches);
       const ms = performance.now() - started;
-      expect(ms, `${pattern}: ${ms.toFixed(1)} ms, ${hits} hits`).toBeLessThan(100);
+      expect(ms, `${pattern}: ${ms.toFixed(1)} ms, ${hits} hits`).toBeLessThan(FREEZE_MS);
     });
   }
 

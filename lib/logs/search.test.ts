@@ -3,6 +3,10 @@ import { ApiError } from "@/lib/api/errors";
 import { lineMatcher } from "./search";
 import { adversarialLines, CATASTROPHIC_PATTERNS, synapseLogLines } from "./synapse-lines.fixture";
 
+// A backtracking engine would not return on these lines for minutes; RE2 takes 5-40 ms (the 100 ms
+// target is a figure of `npm run bench regex`). A bound of a second tells the two apart on a loaded machine.
+const FREEZE_MS = 1_000;
+
 const badRequest = (q: string): ApiError => {
   try {
     lineMatcher(q, true);
@@ -22,14 +26,14 @@ describe("lineMatcher (the server's search)", () => {
     expect(lineMatcher("(GET|POST)-\\d+", true)!("PUT-1 post-2")).toBe(true);
   });
 
-  it("answers every catastrophic pattern over 10k lines within 100 ms, the patterns the old guard refused too", () => {
+  it("answers every catastrophic pattern over 10k lines without freezing, the patterns the old guard refused too", () => {
     const lines = [...synapseLogLines(10_000), ...adversarialLines()];
     for (const q of CATASTROPHIC_PATTERNS) {
       const started = performance.now();
       const matches = lineMatcher(q, true)!;
       for (const line of lines) matches(line);
       const ms = performance.now() - started;
-      expect(ms, `${q}: ${ms.toFixed(1)} ms`).toBeLessThan(100);
+      expect(ms, `${q}: ${ms.toFixed(1)} ms`).toBeLessThan(FREEZE_MS);
     }
   });
 
