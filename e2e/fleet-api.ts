@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import type { Operation } from "@/lib/synapse/plan-schema";
-import type { Topology } from "@/lib/api/schemas/topology";
+import type { Topology } from "@/lib/contract/topology";
 
 /** The dashboard's API as an operator's script would use it, with an API token. */
 export class FleetApi {

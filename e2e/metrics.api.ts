@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { FleetApi } from "./fleet-api";
 import { docker, labContainer } from "./lab";
-import type { MetricsIndex, PanelData } from "@/lib/api/schemas/metrics";
+import type { MetricsIndex, PanelData } from "@/lib/contract/metrics";
 
 // Issue #10 §6, §7: the metrics API as a viewer sees it, its refusals, and Prometheus stopped →
 // 503 unreachable while the rest of the dashboard answers. Stops the lab's Prometheus, so it runs

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import type { PanelData } from "@/lib/api/schemas/metrics";
+import type { PanelData } from "@/lib/contract/metrics";
 
 // The lab publishes the generic worker's client listener on the host (it runs no Traefik):
 // requests sent here are counted by generic_worker1's synapse_http_server_requests_received_total.

@@ -1,7 +1,7 @@
 import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from "@playwright/test";
 import crypto from "node:crypto";
 import { routeEntries } from "@/lib/api/routes";
-import type { AdminUser, AuditEntry } from "@/lib/api/schemas/admin";
+import type { AdminUser, AuditEntry } from "@/lib/contract/admin";
 import { FleetApi } from "./fleet-api";
 
 const base = () => test.info().project.use.baseURL!;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { discoverTopology } from "@/lib/topology/discover";
 import { eventually, requireLab } from "./lab-env";
-import type { Topology } from "@/lib/api/schemas/topology";
+import type { Topology } from "@/lib/contract/topology";
 
 describe("discovery against the running lab", () => {
   let t: Topology;

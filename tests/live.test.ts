@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { LiveEvent } from "@/lib/api/schemas/topology";
+import type { LiveEvent } from "@/lib/contract/topology";
 import { liveHub } from "@/lib/topology/live";
 import { docker, eventually, labContainer, requireLab } from "./lab-env";
 

@@ -1,5 +1,5 @@
 import { NextRequest } from "next/server";
-import type { LogLine, LogStatus } from "@/lib/api/schemas/logs";
+import type { LogLine, LogStatus } from "@/lib/contract/logs";
 import { GET as mergedLogs } from "@/app/api/logs/route";
 import { GET as workerLogs } from "@/app/api/workers/[name]/logs/route";
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LogLine } from "@/lib/api/schemas/logs";
+import type { LogLine } from "@/lib/contract/logs";
 import { createApiToken } from "@/lib/auth";
 import { closeDb } from "@/lib/db";
 import { FrameDemuxer } from "@/lib/docker/log-frames";

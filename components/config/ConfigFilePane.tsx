@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import dynamic from "next/dynamic";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { isTerminalStatus } from "@/lib/api/schemas/operations";
+import { isTerminalStatus } from "@/lib/contract/operations";
 import { fetchOperation, operationKey } from "@/components/operations/api";
 import { OperationProgress } from "@/components/operations/OperationProgress";
 import { PlanDialog } from "@/components/operations/PlanDialog";

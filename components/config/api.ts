@@ -1,8 +1,8 @@
 "use client";
 
 import type { z } from "zod";
-import type { configFileEntrySchema, ConfigFileViewResponse, findingSchema } from "@/lib/api/schemas/config";
-import type { OperationAccepted } from "@/lib/api/schemas/operations";
+import type { configFileEntrySchema, ConfigFileViewResponse, findingSchema } from "@/lib/contract/config";
+import type { OperationAccepted } from "@/lib/contract/operations";
 import type { Plan } from "@/lib/synapse/plan-schema";
 import { apiFetchResponse, ApiRequestError, detailsRecord, fingerprintOf, ifMatch, type PreviewedPlan } from "@/components/operations/api";
 

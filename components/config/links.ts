@@ -1,4 +1,4 @@
-import type { SynapseProcess } from "@/lib/api/schemas/topology";
+import type { SynapseProcess } from "@/lib/contract/topology";
 
 /** The Config screen with one file open: a deep link (`/config?file=workers/x.yaml`). */
 export const configHref = (path: string) => `/config?file=${encodeURIComponent(path).replace(/%2F/g, "/")}`;

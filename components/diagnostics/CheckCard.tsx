@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
-import type { CheckResult, CheckStatus } from "@/lib/api/schemas/diagnostics";
+import type { CheckResult, CheckStatus } from "@/lib/contract/diagnostics";
 import { formatDuration } from "@/components/ui/format";
 
 /** Evidence beyond this many lines (a crashed worker's log tail) folds away until asked for. */

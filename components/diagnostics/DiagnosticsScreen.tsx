@@ -1,6 +1,6 @@
 "use client";
 
-import type { CheckResult, CheckStatus } from "@/lib/api/schemas/diagnostics";
+import type { CheckResult, CheckStatus } from "@/lib/contract/diagnostics";
 import { Button } from "@/components/ui/Button";
 import { CheckCard } from "./CheckCard";
 import { useDiagnostics } from "./useDiagnostics";

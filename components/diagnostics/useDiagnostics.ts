@@ -2,8 +2,8 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef } from "react";
-import type { Diagnostics } from "@/lib/api/schemas/diagnostics";
-import type { Topology } from "@/lib/api/schemas/topology";
+import type { Diagnostics } from "@/lib/contract/diagnostics";
+import type { Topology } from "@/lib/contract/topology";
 import { apiFetch } from "@/components/operations/api";
 import { useLiveTopology } from "@/components/topology/useLiveTopology";
 

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { isTerminalStatus } from "@/lib/api/schemas/operations";
+import { isTerminalStatus } from "@/lib/contract/operations";
 import type { Operation } from "@/lib/synapse/plan-schema";
 import { fetchOperation, operationKey } from "@/components/operations/api";
 import { intentTitle } from "@/components/operations/intents";

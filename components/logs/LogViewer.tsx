@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
-import type { LogLine } from "@/lib/api/schemas/logs";
+import type { LogLine } from "@/lib/contract/logs";
 import { Button } from "@/components/ui/Button";
 import { compileFilter } from "./filter";
 import { LogList } from "./LogList";

@@ -1,6 +1,6 @@
 "use client";
 
-import type { LogLine, LogStatus } from "@/lib/api/schemas/logs";
+import type { LogLine, LogStatus } from "@/lib/contract/logs";
 import { isContinuation, parseLogLine, type ParsedLogLine } from "@/lib/logs/parse";
 import type { CompiledFilter } from "./filter";
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { LogLine, LogStatus } from "@/lib/api/schemas/logs";
+import type { LogLine, LogStatus } from "@/lib/contract/logs";
 import type { LogStore } from "./logStore";
 
 export type LogConnection = "connecting" | "live" | "reconnecting" | "refused";

@@ -1,6 +1,6 @@
 "use client";
 
-import type { MetricRange, PanelInfo } from "@/lib/api/schemas/metrics";
+import type { MetricRange, PanelInfo } from "@/lib/contract/metrics";
 import { PanelCard } from "./PanelCard";
 
 /** Panel cards side by side; shared by the Metrics screen and a worker's Overview. */

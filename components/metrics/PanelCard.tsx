@@ -2,7 +2,7 @@
 
 import dynamic from "next/dynamic";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { MetricRange, PanelData, PanelInfo, Series } from "@/lib/api/schemas/metrics";
+import type { MetricRange, PanelData, PanelInfo, Series } from "@/lib/contract/metrics";
 import { usePanelData } from "./api";
 import { seriesColors } from "./colors";
 import { seriesLabels } from "./labels";

@@ -2,7 +2,7 @@
 
 import { useEffect, useMemo } from "react";
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
-import type { MetricRange, PanelData } from "@/lib/api/schemas/metrics";
+import type { MetricRange, PanelData } from "@/lib/contract/metrics";
 import { byteTicks, timeTicks } from "./ticks";
 import { formatInstant, formatTick, formatTime, formatValue } from "./units";
 

@@ -1,4 +1,4 @@
-import type { PrometheusSource as Source } from "@/lib/api/schemas/metrics";
+import type { PrometheusSource as Source } from "@/lib/contract/metrics";
 
 const from: Record<Source["source"], string> = { env: "FLEET_PROMETHEUS_URL", discovered: "discovered container", none: "" };
 

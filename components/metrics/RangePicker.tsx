@@ -1,6 +1,6 @@
 "use client";
 
-import { metricRanges, type MetricRange } from "@/lib/api/schemas/metrics";
+import { metricRanges, type MetricRange } from "@/lib/contract/metrics";
 
 /** The time range as a row of radio buttons (arrow keys move between them, as in any radio group). */
 export function RangePicker({ value, onChange, ranges = metricRanges }: { value: MetricRange; onChange: (r: MetricRange) => void; ranges?: readonly MetricRange[] }) {

@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import type { MetricRange, MetricsIndex, PanelData } from "@/lib/api/schemas/metrics";
+import type { MetricRange, MetricsIndex, PanelData } from "@/lib/contract/metrics";
 import { apiFetchResponse, ApiRequestError, detailsRecord } from "@/components/operations/api";
 
 /** A metrics route's refusal with its details kept: the card says what to do per `details.reason`. */

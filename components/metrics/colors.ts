@@ -1,5 +1,5 @@
 import { workerColor } from "@/components/logs/colors";
-import type { Series } from "@/lib/api/schemas/metrics";
+import type { Series } from "@/lib/contract/metrics";
 
 /**
  * Line colours. A worker's line takes the colour its log lines have (components/logs/colors.ts),

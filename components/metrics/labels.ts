@@ -1,4 +1,4 @@
-import type { Series } from "@/lib/api/schemas/metrics";
+import type { Series } from "@/lib/contract/metrics";
 
 /**
  * Legend names: the worker, or "worker · name" for a split series. Two series that would read the

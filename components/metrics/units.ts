@@ -1,4 +1,4 @@
-import type { MetricRange, MetricUnit } from "@/lib/api/schemas/metrics";
+import type { MetricRange, MetricUnit } from "@/lib/contract/metrics";
 
 /** Values in the panel's unit, as an operator reads them: 3.2 MiB, 850 ms, 12 %, 0.25 cores, 40 req/s. */
 

@@ -2,7 +2,7 @@
 
 import { useSearchParams } from "next/navigation";
 import { useCallback, useMemo } from "react";
-import { metricRanges, type MetricRange } from "@/lib/api/schemas/metrics";
+import { metricRanges, type MetricRange } from "@/lib/contract/metrics";
 
 export const DEFAULT_RANGE: MetricRange = "1h";
 // Bounds on what a URL may ask for: the picker offers no more than the deployment's processes.

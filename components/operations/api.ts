@@ -1,6 +1,6 @@
 "use client";
 
-import type { OperationAccepted } from "@/lib/api/schemas/operations";
+import type { OperationAccepted } from "@/lib/contract/operations";
 import type { Intent, Operation, Plan } from "@/lib/synapse/plan-schema";
 
 /** An API refusal, with the server's message in the operator's words. */

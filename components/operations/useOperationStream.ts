@@ -2,7 +2,7 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { isTerminalStatus } from "@/lib/api/schemas/operations";
+import { isTerminalStatus } from "@/lib/contract/operations";
 import type { Operation } from "@/lib/synapse/plan-schema";
 import { topologyKey } from "@/components/topology/useLiveTopology";
 import { fetchOperation, historyKey, operationKey } from "./api";

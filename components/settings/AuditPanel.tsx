@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
-import type { AuditEntry } from "@/lib/api/schemas/admin";
+import type { AuditEntry } from "@/lib/contract/admin";
 import { Badge } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
 import { formatWhen } from "@/components/ui/format";

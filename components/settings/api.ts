@@ -1,6 +1,6 @@
 "use client";
 
-import type { AdminToken, AdminUser, AuditEntry, CreatedToken, CreatedUser, ResetPasswordResponse } from "@/lib/api/schemas/admin";
+import type { AdminToken, AdminUser, AuditEntry, CreatedToken, CreatedUser, ResetPasswordResponse } from "@/lib/contract/admin";
 import type { Role } from "@/lib/auth/roles";
 import { apiFetch as adminFetch } from "@/components/operations/api";
 

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import type { SynapseProcess } from "@/lib/api/schemas/topology";
+import type { SynapseProcess } from "@/lib/contract/topology";
 import { workerTypeLabels } from "@/lib/synapse/types";
 import { Badge } from "@/components/ui/Badge";
 import { StatusDot, healthForDisplay } from "@/components/ui/StatusDot";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import type { SynapseProcess } from "@/lib/api/schemas/topology";
+import type { SynapseProcess } from "@/lib/contract/topology";
 import { useOperations } from "@/components/operations/OperationsProvider";
 import { Menu, type MenuItem } from "@/components/ui/Menu";
 import { configFileOf, configHref } from "@/components/config/links";

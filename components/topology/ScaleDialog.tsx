@@ -1,7 +1,7 @@
 "use client";
 
 import { useId, useState } from "react";
-import type { SynapseProcess } from "@/lib/api/schemas/topology";
+import type { SynapseProcess } from "@/lib/contract/topology";
 import { presets, workerCatalogue, workerKinds, type PresetName, type WorkerKind } from "@/lib/synapse/catalogue";
 import type { Intent } from "@/lib/synapse/plan-schema";
 import { Button } from "@/components/ui/Button";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { SynapseProcess } from "@/lib/api/schemas/topology";
+import type { SynapseProcess } from "@/lib/contract/topology";
 import { workerCatalogue, workerKinds } from "@/lib/synapse/catalogue";
 import { useOperations } from "@/components/operations/OperationsProvider";
 import { Button } from "@/components/ui/Button";

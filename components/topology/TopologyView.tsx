@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { InfraService, Topology } from "@/lib/api/schemas/topology";
+import type { InfraService, Topology } from "@/lib/contract/topology";
 import { roleGroupOf, roleGroups } from "@/lib/synapse/types";
 import { StatusDot } from "@/components/ui/StatusDot";
 import { PrometheusSource } from "@/components/metrics/PrometheusSource";

@@ -2,7 +2,7 @@
 
 import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect, useState, useSyncExternalStore } from "react";
-import type { LiveEvent, StatsSample, Topology } from "@/lib/api/schemas/topology";
+import type { LiveEvent, StatsSample, Topology } from "@/lib/contract/topology";
 
 export const topologyKey = ["topology"] as const;
 

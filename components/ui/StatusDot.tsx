@@ -1,4 +1,4 @@
-import type { Health } from "@/lib/api/schemas/topology";
+import type { Health } from "@/lib/contract/topology";
 
 /** One status colour language: green healthy, amber starting/degraded, red failed, grey stopped on purpose. */
 export const healthTone: Record<Health, string> = {

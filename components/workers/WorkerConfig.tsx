@@ -2,7 +2,7 @@
 
 import dynamic from "next/dynamic";
 import Link from "next/link";
-import type { SynapseProcess } from "@/lib/api/schemas/topology";
+import type { SynapseProcess } from "@/lib/contract/topology";
 import { configFileOf, configHref } from "@/components/config/links";
 
 // The editor and the validator load with this tab only.

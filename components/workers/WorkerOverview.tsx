@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import type { SynapseProcess } from "@/lib/api/schemas/topology";
+import type { SynapseProcess } from "@/lib/contract/topology";
 import { Sparkline } from "@/components/topology/Sparkline";
 import { useStatsHistory } from "@/components/topology/useLiveTopology";
 import { formatBytes } from "@/components/ui/format";

@@ -4,14 +4,14 @@
 // what is tested. Browser-safe (schemas only), so the e2e suite can import it.
 import { z } from "zod";
 import { operationSchema, planSchema } from "@/lib/synapse/plan-schema";
-import * as admin from "./schemas/admin";
-import * as auth from "./schemas/auth";
-import * as config from "./schemas/config";
-import * as diagnostics from "./schemas/diagnostics";
-import { logPageSchema } from "./schemas/logs";
-import * as metrics from "./schemas/metrics";
-import * as ops from "./schemas/operations";
-import { liveEventSchema, topologySchema } from "./schemas/topology";
+import * as admin from "@/lib/contract/admin";
+import * as auth from "@/lib/contract/auth";
+import * as config from "@/lib/contract/config";
+import * as diagnostics from "@/lib/contract/diagnostics";
+import { logPageSchema } from "@/lib/contract/logs";
+import * as metrics from "@/lib/contract/metrics";
+import * as ops from "@/lib/contract/operations";
+import { liveEventSchema, topologySchema } from "@/lib/contract/topology";
 
 export type Access = "public" | "viewer" | "operator" | "admin";
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

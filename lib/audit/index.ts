@@ -1,6 +1,6 @@
 import "server-only";
 import { getDb } from "@/lib/db";
-import { auditEntrySchema, type AuditEntry } from "@/lib/api/schemas/admin";
+import { auditEntrySchema, type AuditEntry } from "@/lib/contract/admin";
 
 // The audit log: every mutation and secret reveal over HTTP (written by lib/api/handler.ts) and
 // every change made with the CLI (scripts/fleet.ts). Bounded, so a busy or hostile caller cannot

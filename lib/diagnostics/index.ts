@@ -1,5 +1,5 @@
 import "server-only";
-import type { CheckResult, Diagnostics } from "@/lib/api/schemas/diagnostics";
+import type { CheckResult, Diagnostics } from "@/lib/contract/diagnostics";
 import { FleetError } from "@/lib/errors";
 import { configCheck } from "./config";
 import { buildContext, secretsOf } from "./context";

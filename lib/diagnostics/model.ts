@@ -1,5 +1,5 @@
-import type { CheckResult } from "@/lib/api/schemas/diagnostics";
-import type { InfraService, Route } from "@/lib/api/schemas/topology";
+import type { CheckResult } from "@/lib/contract/diagnostics";
+import type { InfraService, Route } from "@/lib/contract/topology";
 import type { ContainerSpec } from "@/lib/synapse/plan-schema";
 import type { HomeserverConfig } from "@/lib/synapse/config";
 import type { Finding } from "@/lib/synapse/rules";

@@ -1,4 +1,4 @@
-import type { CheckResult } from "@/lib/api/schemas/diagnostics";
+import type { CheckResult } from "@/lib/contract/diagnostics";
 import { FleetError } from "@/lib/errors";
 import { MASK, maskValue } from "@/lib/synapse/secrets";
 import { CannotRun, type Check, type CheckOutcome, type DiagnosticsContext } from "./model";

@@ -1,5 +1,5 @@
 import "server-only";
-import type { LogLine, LogStatus } from "@/lib/api/schemas/logs";
+import type { LogLine, LogStatus } from "@/lib/contract/logs";
 import type { SseChannel } from "@/lib/api/sse";
 import { engineEvents } from "@/lib/docker/events";
 import { ReorderBuffer } from "./merge";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LogLine } from "@/lib/api/schemas/logs";
+import type { LogLine } from "@/lib/contract/logs";
 import { dropUpTo, mergeSorted, ReorderBuffer } from "./merge";
 
 const line = (worker: string, n: number): LogLine => ({ ts: `2026-11-26T18:00:00.${String(n).padStart(9, "0")}Z`, worker, stream: "stdout", text: `${worker} ${n}` });

@@ -1,4 +1,4 @@
-import type { LogLine } from "@/lib/api/schemas/logs";
+import type { LogLine } from "@/lib/contract/logs";
 
 /**
  * Merging several workers' lines in time order. Each worker's lines already come in ts order;

@@ -1,5 +1,5 @@
 import "server-only";
-import type { LogLine } from "@/lib/api/schemas/logs";
+import type { LogLine } from "@/lib/contract/logs";
 import { openContainerLogs, type ContainerLogStream, type RawLogLine } from "@/lib/docker/logs";
 import { openFileLogs } from "./file-tail";
 import { mergeSorted } from "./merge";

@@ -1,5 +1,5 @@
 import { ApiError } from "@/lib/api/errors";
-import { logQuerySchema } from "@/lib/api/schemas/logs";
+import { logQuerySchema } from "@/lib/contract/logs";
 import { lineMatcher, type LineMatcher } from "./search";
 import { parseWorkerSelector, type WorkerSelector } from "./resolve";
 import { fixedTs, resolveTimeBound } from "./time";

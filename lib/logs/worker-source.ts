@@ -1,5 +1,5 @@
 import "server-only";
-import type { LogLine, LogStatus } from "@/lib/api/schemas/logs";
+import type { LogLine, LogStatus } from "@/lib/contract/logs";
 import { containerRunning, openContainerLogs, type ContainerLogStream, type RawLogLine } from "@/lib/docker/logs";
 import { openFileLogs } from "./file-tail";
 import type { LogTarget } from "./resolve";

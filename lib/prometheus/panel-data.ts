@@ -1,6 +1,6 @@
 import "server-only";
 import { FleetError } from "@/lib/errors";
-import { metricRanges, type MetricsIndex, type PanelData } from "@/lib/api/schemas/metrics";
+import { metricRanges, type MetricsIndex, type PanelData } from "@/lib/contract/metrics";
 import { prometheusSource, rangeQuery } from "./client";
 import { metricsDeployment } from "./deployment";
 import { panelById, panels } from "./panels";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { metricUnits } from "@/lib/api/schemas/metrics";
+import { metricUnits } from "@/lib/contract/metrics";
 import { panelById, panels, promString, regexLiteral } from "./panels";
 
 const ctx = { window: 20, serverName: "fleet.test", workers: [] as string[] };

@@ -1,4 +1,4 @@
-import type { MetricUnit } from "@/lib/api/schemas/metrics";
+import type { MetricUnit } from "@/lib/contract/metrics";
 
 /**
  * The metric panels as data: what each shows, its unit and its PromQL. Pure and browser-safe.

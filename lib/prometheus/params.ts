@@ -1,5 +1,5 @@
 import { FleetError } from "@/lib/errors";
-import { metricRanges, type MetricRange } from "@/lib/api/schemas/metrics";
+import { metricRanges, type MetricRange } from "@/lib/contract/metrics";
 import { DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH } from "./step";
 
 /**

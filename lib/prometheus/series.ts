@@ -1,4 +1,4 @@
-import type { Series } from "@/lib/api/schemas/metrics";
+import type { Series } from "@/lib/contract/metrics";
 
 /**
  * Prometheus series → the API's per-process series. A series of a target without a `worker`

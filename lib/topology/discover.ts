@@ -1,6 +1,6 @@
 import "server-only";
 import path from "node:path";
-import type { Health, InfraService, SynapseProcess, Topology } from "@/lib/api/schemas/topology";
+import type { Health, InfraService, SynapseProcess, Topology } from "@/lib/contract/topology";
 import { listUnits, withDetails, engineVersion, type RuntimeUnit } from "@/lib/docker/runtime";
 import { DockerUnavailableError } from "@/lib/docker/client";
 import { parseSynapseCommand } from "@/lib/synapse/command";

@@ -1,7 +1,7 @@
 import "server-only";
 import http from "node:http";
 import net from "node:net";
-import type { Health } from "@/lib/api/schemas/topology";
+import type { Health } from "@/lib/contract/topology";
 
 export interface ProbeTarget {
   address: string | null;

@@ -1,6 +1,6 @@
 import "server-only";
 import { EventEmitter } from "node:events";
-import type { LiveEvent } from "@/lib/api/schemas/topology";
+import type { LiveEvent } from "@/lib/contract/topology";
 import { engineEvents, type ContainerEvent } from "@/lib/docker/events";
 import { watchStats } from "@/lib/docker/stats";
 import { discoverDrafts } from "./discover";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Topology } from "@/lib/api/schemas/topology";
+import type { Topology } from "@/lib/contract/topology";
 import type { Operation } from "@/lib/synapse/plan-schema";
 import { hidePaths, operationFor, topologyFor } from "./redact";
 

@@ -1,5 +1,5 @@
 import { roleAllows, type Role } from "@/lib/auth/roles";
-import type { Topology } from "@/lib/api/schemas/topology";
+import type { Topology } from "@/lib/contract/topology";
 import type { Operation } from "@/lib/synapse/plan-schema";
 
 // An absolute path: at the start, or after a space, quote, colon or bracket. Enough to find the

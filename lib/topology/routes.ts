@@ -1,5 +1,5 @@
 import "server-only";
-import type { Route } from "@/lib/api/schemas/topology";
+import type { Route } from "@/lib/contract/topology";
 
 interface Labelled {
   name: string;

@@ -1,5 +1,5 @@
 import "server-only";
-import type { StatsSample } from "@/lib/api/schemas/topology";
+import type { StatsSample } from "@/lib/contract/topology";
 
 const latest = new Map<string, StatsSample>();
 

@@ -1,6 +1,6 @@
 import { apiRoute } from "@/lib/api/handler";
 import { operationFor } from "@/lib/topology/redact";
-import { historyQuerySchema } from "@/lib/api/schemas/operations";
+import { historyQuerySchema } from "@/lib/contract/operations";
 import { listHistory } from "@/lib/operations";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import { apiRoute } from "@/lib/api/handler";
 import { previewed, withOperationErrors } from "@/lib/api/operation-errors";
-import { planRequestSchema } from "@/lib/api/schemas/operations";
+import { planRequestSchema } from "@/lib/contract/operations";
 import { previewPlan } from "@/lib/operations";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import { apiRoute } from "@/lib/api/handler";
 import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
-import { addWorkerRequestSchema } from "@/lib/api/schemas/operations";
+import { addWorkerRequestSchema } from "@/lib/contract/operations";
 import { startOperation } from "@/lib/operations";
 
 export const dynamic = "force-dynamic";

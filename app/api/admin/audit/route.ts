@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import { auditQuerySchema } from "@/lib/api/schemas/admin";
+import { auditQuerySchema } from "@/lib/contract/admin";
 import { listAudit } from "@/lib/audit";
 
 export const dynamic = "force-dynamic";

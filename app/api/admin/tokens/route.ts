@@ -1,6 +1,6 @@
 import { withAuthErrors } from "@/lib/api/auth-errors";
 import { apiRoute } from "@/lib/api/handler";
-import { createTokenRequestSchema, toAdminToken, type CreatedToken } from "@/lib/api/schemas/admin";
+import { createTokenRequestSchema, toAdminToken, type CreatedToken } from "@/lib/contract/admin";
 import { createApiToken, listApiTokens } from "@/lib/auth";
 
 export const dynamic = "force-dynamic";

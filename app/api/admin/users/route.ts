@@ -1,6 +1,6 @@
 import { withAuthErrors } from "@/lib/api/auth-errors";
 import { apiRoute } from "@/lib/api/handler";
-import { createUserRequestSchema, toAdminUser, type CreatedUser } from "@/lib/api/schemas/admin";
+import { createUserRequestSchema, toAdminUser, type CreatedUser } from "@/lib/contract/admin";
 import { createUser, generatePassword, listUsers } from "@/lib/auth";
 
 export const dynamic = "force-dynamic";

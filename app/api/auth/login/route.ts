@@ -1,6 +1,6 @@
 import { ApiError, handleApiError } from "@/lib/api/errors";
 import { apiRoute, assertSameOrigin } from "@/lib/api/handler";
-import { loginRequestSchema, type LoginResponse } from "@/lib/api/schemas/auth";
+import { loginRequestSchema, type LoginResponse } from "@/lib/contract/auth";
 import { AuthError, clientIp, isHttpsRequest, login, sessionCookie } from "@/lib/auth";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import type { LogoutResponse } from "@/lib/api/schemas/auth";
+import type { LogoutResponse } from "@/lib/contract/auth";
 import { clearedSessionCookie, isHttpsRequest, logout, sessionTokenOf } from "@/lib/auth";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import type { MeResponse } from "@/lib/api/schemas/auth";
+import type { MeResponse } from "@/lib/contract/auth";
 
 export const dynamic = "force-dynamic";
 

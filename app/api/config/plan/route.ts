@@ -1,6 +1,6 @@
 import { apiRoute } from "@/lib/api/handler";
 import { previewed, withOperationErrors } from "@/lib/api/operation-errors";
-import { planConfigRequestSchema } from "@/lib/api/schemas/config";
+import { planConfigRequestSchema } from "@/lib/contract/config";
 import { parseConfigPath } from "@/lib/config/files";
 import { previewConfigSave } from "@/lib/operations";
 

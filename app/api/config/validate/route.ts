@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import { validateConfigRequestSchema } from "@/lib/api/schemas/config";
+import { validateConfigRequestSchema } from "@/lib/contract/config";
 import { parseConfigPath } from "@/lib/config/files";
 import { validateDeployment } from "@/lib/synapse/rules";
 

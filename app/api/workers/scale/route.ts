@@ -1,6 +1,6 @@
 import { apiRoute } from "@/lib/api/handler";
 import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
-import { scaleRequestSchema } from "@/lib/api/schemas/operations";
+import { scaleRequestSchema } from "@/lib/contract/operations";
 import { startOperation } from "@/lib/operations";
 import type { Intent } from "@/lib/synapse/plan-schema";
 

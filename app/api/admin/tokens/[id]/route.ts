@@ -1,6 +1,6 @@
 import { withAuthErrors } from "@/lib/api/auth-errors";
 import { apiRoute } from "@/lib/api/handler";
-import { toAdminToken, tokenIdSchema } from "@/lib/api/schemas/admin";
+import { toAdminToken, tokenIdSchema } from "@/lib/contract/admin";
 import { revokeApiToken } from "@/lib/auth";
 
 export const dynamic = "force-dynamic";

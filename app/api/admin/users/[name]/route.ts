@@ -1,6 +1,6 @@
 import { withAuthErrors } from "@/lib/api/auth-errors";
 import { apiRoute } from "@/lib/api/handler";
-import { toAdminUser, updateUserRequestSchema, usernameSchema } from "@/lib/api/schemas/admin";
+import { toAdminUser, updateUserRequestSchema, usernameSchema } from "@/lib/contract/admin";
 import { setUserDisabled, setUserRole, type PublicUser } from "@/lib/auth";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { ApiError } from "@/lib/api/errors";
 import { apiRoute } from "@/lib/api/handler";
 import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
-import { revealRequestSchema, saveConfigRequestSchema } from "@/lib/api/schemas/config";
+import { revealRequestSchema, saveConfigRequestSchema } from "@/lib/contract/config";
 import { parseConfigPath, readConfigFileView } from "@/lib/config/files";
 import { fileAtVersion, fileVersions, revealSecret } from "@/lib/config/versions";
 import { saveConfigFile } from "@/lib/operations";

@@ -1,6 +1,6 @@
 import { apiRoute } from "@/lib/api/handler";
 import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
-import { restoreRequestSchema } from "@/lib/api/schemas/operations";
+import { restoreRequestSchema } from "@/lib/contract/operations";
 import { startOperation } from "@/lib/operations";
 
 export const dynamic = "force-dynamic";

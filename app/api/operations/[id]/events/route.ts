@@ -1,7 +1,7 @@
 import { ApiError } from "@/lib/api/errors";
 import { apiRoute } from "@/lib/api/handler";
 import { operationFor } from "@/lib/topology/redact";
-import { isTerminalStatus } from "@/lib/api/schemas/operations";
+import { isTerminalStatus } from "@/lib/contract/operations";
 import { sseResponse } from "@/lib/api/sse";
 import { acquireStreamSlot } from "@/lib/api/stream-slots";
 import { getOperation, subscribeOperation } from "@/lib/operations";

@@ -1,7 +1,7 @@
 import { ApiError } from "@/lib/api/errors";
 import { apiRoute } from "@/lib/api/handler";
 import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
-import { processNameSchema, workerActionSchema } from "@/lib/api/schemas/operations";
+import { processNameSchema, workerActionSchema } from "@/lib/contract/operations";
 import { startOperation } from "@/lib/operations";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import { withAuthErrors } from "@/lib/api/auth-errors";
 import { apiRoute } from "@/lib/api/handler";
-import { resetPasswordRequestSchema, usernameSchema, type ResetPasswordResponse } from "@/lib/api/schemas/admin";
+import { resetPasswordRequestSchema, usernameSchema, type ResetPasswordResponse } from "@/lib/contract/admin";
 import { generatePassword, setPassword } from "@/lib/auth";
 
 export const dynamic = "force-dynamic";
