@@ -48,13 +48,44 @@ if (m) {
   lines.push("lab selftest: no result");
 }
 
+/**
+ * Playwright's own summary tells four kinds of test that passed no check: interrupted, explicitly
+ * skipped (test.skip, fixme, a skip annotation: it ran and was expected to skip), and "did not run"
+ * (no result, e.g. the rest of a serial file after a failure, or a project whose dependency failed).
+ * Its JSON stats lump them all into `skipped`, so they are told apart here as its reporter does.
+ */
+function playwrightOutcomes(report) {
+  const out = { interrupted: 0, skipped: 0, didNotRun: 0 };
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        if (t.status !== "skipped") continue;
+        const results = t.results ?? [];
+        if (results.some((r) => r.status === "interrupted")) out.interrupted += 1;
+        else if (results.length === 0 || t.expectedStatus !== "skipped") out.didNotRun += 1;
+        else out.skipped += 1;
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const suite of report.suites ?? []) walk(suite);
+  return out;
+}
+
 const pw = read("playwright.json");
 if (pw) {
-  const s = JSON.parse(pw).stats;
+  const report = JSON.parse(pw);
+  const s = report.stats;
+  const o = playwrightOutcomes(report);
   passed += s.expected;
   failed += s.unexpected + s.flaky;
-  lines.push(`playwright: ${s.expected} passed, ${s.unexpected} failed, ${s.flaky} flaky, ${s.skipped} skipped`);
-  if (s.skipped > 0) failed += s.skipped; // a skipped browser test hides a missing check
+  // A skipped browser test hides a missing check; so does an interrupted one.
+  failed += o.skipped + o.interrupted;
+  // Tests that did not run after a failure: that failure already fails the run. Without one,
+  // something else kept them from running (a failed setup outside any test, a fatal error): a failure.
+  if (o.didNotRun > 0 && s.unexpected + s.flaky + o.interrupted === 0) failed += o.didNotRun;
+  if ((report.errors ?? []).length > 0) failed += 1;
+  lines.push(`playwright: ${s.expected} passed, ${s.unexpected} failed, ${s.flaky} flaky, ${o.skipped} skipped, ${o.interrupted} interrupted, ${o.didNotRun} did not run`);
 } else {
   failed += 1;
   lines.push("playwright: no report");
