@@ -3,8 +3,9 @@
 import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import type { LiveEvent, StatsSample, Topology } from "@/lib/contract/topology";
+import { appendSample, applyEventToCache, topologyKey } from "./cache";
 
-export const topologyKey = ["topology"] as const;
+export { topologyKey };
 
 export class HttpError extends Error {
   constructor(
@@ -29,15 +30,12 @@ async function fetchTopology(): Promise<Topology> {
 }
 
 /** Recent resource samples per container, for sparklines; lives only in this tab. */
-const HISTORY = 30;
 const history = new Map<string, StatsSample[]>();
 const historyListeners = new Set<() => void>();
 let historyVersion = 0;
 
 function pushSample(containerId: string, s: StatsSample) {
-  const list = history.get(containerId) ?? [];
-  const next = [...list, s].slice(-HISTORY);
-  history.set(containerId, next);
+  history.set(containerId, appendSample(history.get(containerId) ?? [], s));
   historyVersion++;
   for (const l of historyListeners) l();
 }
@@ -54,37 +52,9 @@ export function useStatsHistory(containerId: string | null): StatsSample[] {
   return containerId ? (history.get(containerId) ?? []) : [];
 }
 
-/** Applies one live event to the cached topology; returns false when only a refetch can tell. */
-export function applyLiveEvent(t: Topology, e: LiveEvent): Topology | null {
-  if (e.type === "engine") return null;
-  const hit = t.processes.some((p) => p.container?.id === e.containerId) || t.services.some((s) => s.containerId === e.containerId);
-  if (!hit) return e.type === "container" && (e.action === "create" || e.action === "start") ? null : t;
-  if (e.type === "container") {
-    if (e.state === null) return t;
-    if (e.state === "removed") return null;
-    return {
-      ...t,
-      processes: t.processes.map((p) =>
-        p.container?.id === e.containerId
-          ? { ...p, state: e.state!, health: e.state === "running" ? "starting" : "stopped", stats: e.state === "running" ? p.stats : null, container: { ...p.container, startedAt: e.state === "running" ? new Date(e.time).toISOString() : null } }
-          : p,
-      ),
-      services: t.services.map((s) => (s.containerId === e.containerId ? { ...s, state: e.state!, health: e.state === "running" ? "healthy" : "stopped" } : s)),
-    };
-  }
-  if (e.type === "health") {
-    return { ...t, processes: t.processes.map((p) => (p.container?.id === e.containerId ? { ...p, health: e.health } : p)) };
-  }
-  return { ...t, processes: t.processes.map((p) => (p.container?.id === e.containerId ? { ...p, stats: e.sample } : p)) };
-}
-
 function applyToCache(qc: QueryClient, e: LiveEvent) {
   if (e.type === "stats") pushSample(e.containerId, e.sample);
-  const current = qc.getQueryData<Topology>(topologyKey);
-  if (!current) return;
-  const next = applyLiveEvent(current, e);
-  if (next === null) void qc.invalidateQueries({ queryKey: topologyKey });
-  else if (next !== current) qc.setQueryData(topologyKey, next);
+  applyEventToCache(qc, e);
 }
 
 export type LiveStatus = "connecting" | "live" | "reconnecting";
