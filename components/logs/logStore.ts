@@ -7,7 +7,7 @@ import type { CompiledFilter } from "./filter";
 /** How many records the browser keeps; older ones fall off (the operator is told). */
 export const LOG_CAPACITY = 100_000;
 /** A runaway multi-line record keeps its first lines and counts the rest. */
-const MAX_CONTINUATION = 2_000;
+export const MAX_CONTINUATION = 2_000;
 /**
  * Renders are spaced by the rate lines arrive at: every frame while it is low, 10 a second at
  * 10,000 lines/s, 4 a second from 25,000. Nobody reads lines at those rates, and each render lays
