@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+import { loginFailureForStatus, loginFailureMessage, retryAfterSeconds } from "./login-messages";
 
 const inputClass =
   "block w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm text-zinc-900 placeholder:text-zinc-400 " +
@@ -8,18 +9,20 @@ const inputClass =
   "dark:border-zinc-700 dark:bg-zinc-950 dark:text-zinc-100 dark:placeholder:text-zinc-500";
 
 async function failureMessage(res: Response): Promise<string> {
-  if (res.status === 401) return "Invalid username or password.";
-  if (res.status === 429) {
-    const minutes = Math.max(1, Math.ceil(Number(res.headers.get("retry-after") ?? "900") / 60));
-    return `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
-  }
+  const failure = loginFailureForStatus(res.status);
+  if (failure === "invalid" || failure === "throttled") return loginFailureMessage(failure, retryAfterSeconds(res.headers.get("retry-after")));
   const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
   return body?.error?.message ?? `Sign-in failed (HTTP ${res.status}).`;
 }
 
-/** Username and password form; on success goes to `next` (already checked to be a local path). */
-export function LoginForm({ next }: { next: string }) {
-  const [error, setError] = useState<string | null>(null);
+/**
+ * Username and password form; on success goes to `next` (already checked to be a local path).
+ * It is a real form posting to the login route, so it works before hydration or without
+ * JavaScript (the route answers 303); once hydrated it signs in by fetch and stays on the page
+ * to show a refusal.
+ */
+export function LoginForm({ next, initialError = null }: { next: string; initialError?: string | null }) {
+  const [error, setError] = useState<string | null>(initialError);
   const [pending, setPending] = useState(false);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -46,7 +49,8 @@ export function LoginForm({ next }: { next: string }) {
   }
 
   return (
-    <form onSubmit={onSubmit} className="flex flex-col gap-4" noValidate>
+    <form method="post" action="/api/auth/login" onSubmit={onSubmit} className="flex flex-col gap-4" noValidate>
+      <input type="hidden" name="next" value={next} />
       <div className="flex flex-col gap-1">
         <label htmlFor="username" className="text-xs font-medium text-zinc-700 dark:text-zinc-300">
           Username

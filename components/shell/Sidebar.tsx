@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { useState } from "react";
+import { SignOutForm } from "@/components/auth/SignOutForm";
 
 const screens = [
   { href: "/", label: "Topology" },
@@ -17,12 +17,6 @@ const adminScreens = [{ href: "/settings", label: "Settings" }];
 
 export function Sidebar({ user }: { user: { name: string; role: string } }) {
   const path = usePathname();
-  const [signingOut, setSigningOut] = useState(false);
-  async function signOut() {
-    setSigningOut(true);
-    await fetch("/api/auth/logout", { method: "POST" }).catch(() => undefined);
-    window.location.href = "/login";
-  }
   return (
     <nav aria-label="Screens" className="flex w-52 shrink-0 flex-col border-r border-zinc-200 bg-white px-3 py-4 dark:border-zinc-800 dark:bg-zinc-900">
       <div className="mb-6 px-2">
@@ -47,14 +41,7 @@ export function Sidebar({ user }: { user: { name: string; role: string } }) {
           {user.name}
         </p>
         <p className="text-zinc-500">{user.role}</p>
-        <button
-          type="button"
-          onClick={signOut}
-          disabled={signingOut}
-          className="mt-2 rounded-md border border-zinc-300 px-2 py-1 hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800"
-        >
-          Sign out
-        </button>
+        <SignOutForm />
       </div>
     </nav>
   );

@@ -2,11 +2,13 @@ import { ApiError, handleApiError } from "@/lib/api/errors";
 import { apiRoute, assertSameOrigin } from "@/lib/api/handler";
 import { loginRequestSchema, type LoginResponse } from "@/lib/contract/auth";
 import { AuthError, clientIp, isHttpsRequest, login, sessionCookie } from "@/lib/auth";
+import { signInByForm } from "./form";
+import { orForm } from "../form-post";
 
 export const dynamic = "force-dynamic";
 
-/** Signs in with username and password; answers who you are and sets the session cookie. */
-export const POST = apiRoute("POST /api/auth/login", async ({ req, body, audit }) => {
+/** Signs in with username and password; answers who you are and sets the session cookie. A form post is answered with a 303 (./form.ts). */
+export const POST = orForm(apiRoute("POST /api/auth/login", async ({ req, body, audit }) => {
   // Browsers send Origin on every POST; a foreign one means a cross-site login attempt.
   if (req.headers.get("origin")) assertSameOrigin(req);
   const credentials = loginRequestSchema.parse(body);
@@ -26,4 +28,4 @@ export const POST = apiRoute("POST /api/auth/login", async ({ req, body, audit }
     }
     throw new ApiError("unauthorized", "Invalid username or password");
   }
-});
+}), signInByForm);
