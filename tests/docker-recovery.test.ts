@@ -77,12 +77,11 @@ describe("a change asked for while the engine is away", () => {
     stopProxy();
     const { previewPlan, startOperation, listHistory } = await import("@/lib/operations");
     const { handleApiError } = await import("@/lib/api/errors");
-    const { toOperationApiError } = await import("@/lib/api/operation-errors");
     const before = (await listHistory({ limit: 200 })).length;
     for (const call of [() => previewPlan({ kind: "add_worker", type: "generic" }), () => startOperation({ kind: "add_worker", type: "generic" }, "test")]) {
       const err = await call().then(() => null, (e: unknown) => e);
       expect(err, "the call must fail").not.toBeNull();
-      const res = handleApiError(toOperationApiError(err));
+      const res = handleApiError(err);
       expect(res.status).toBe(503);
       const body = (await res.json()) as { error: { code: string; message: string; details: { reason: string } } };
       expect(body.error.code).toBe("unavailable");

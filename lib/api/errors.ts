@@ -3,6 +3,7 @@ import { z } from "zod";
 import { isDatabaseUnreachable } from "@/lib/db/unreachable";
 import { FleetError, type FleetErrorCode } from "@/lib/errors";
 import { logSafely } from "@/lib/log";
+import { maskValue } from "@/lib/synapse/secrets";
 
 /** Every error an API route may answer with; the code says what the caller can do about it. */
 export const errorCodes = {
@@ -39,6 +40,7 @@ export const errorBodySchema = z.object({
   error: z.object({ code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]), message: z.string(), details: z.unknown().optional() }),
 });
 
+/** The one table from the domain's codes to HTTP. */
 const fleetErrorCodes: Record<FleetErrorCode, ErrorCode> = {
   invalid: "bad_request",
   not_found: "not_found",
@@ -46,14 +48,28 @@ const fleetErrorCodes: Record<FleetErrorCode, ErrorCode> = {
   limit: "conflict",
   unavailable: "unavailable",
   too_many_requests: "too_many_requests",
+  stale: "conflict",
+  unprocessable: "unprocessable",
 };
 
-/** Maps any thrown value to a JSON error response; unknown errors are logged, not leaked. */
+/** The reason a code answers with when the error names none: clients tell a stale base from other conflicts by it. */
+const defaultReasons: Partial<Record<FleetErrorCode, string>> = { stale: "stale_base" };
+
+/** The JSON error body and status a FleetError answers with. */
+function fleetErrorResponse(err: FleetError): Response {
+  const code = fleetErrorCodes[err.code];
+  const reason = defaultReasons[err.code];
+  const details = reason !== undefined && err.details?.reason === undefined ? { reason, ...err.details } : err.details;
+  // A message may quote a line of a config file (a planner's YAML error does): masked like everything sent.
+  return Response.json({ error: { code, message: maskValue(err.message), details } }, { status: errorCodes[code] });
+}
+
+/**
+ * Maps any thrown value to a JSON error response; unknown errors are logged, not leaked. The one
+ * place errors become HTTP: routes call library code directly and let its errors through.
+ */
 export function handleApiError(err: unknown): Response {
-  if (err instanceof FleetError) {
-    const code = fleetErrorCodes[err.code];
-    return Response.json({ error: { code, message: err.message, details: err.details } }, { status: errorCodes[code] });
-  }
+  if (err instanceof FleetError) return fleetErrorResponse(err);
   if (err instanceof ApiError) {
     return Response.json({ error: { code: err.code, message: err.message, details: err.details } }, { status: err.status });
   }

@@ -2,6 +2,7 @@ import "server-only";
 import { constants, type Stats } from "node:fs";
 import fs, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { FleetError } from "@/lib/errors";
 
 /*
  * The config directory is bind-mounted read-write into every Synapse container, so anything in it
@@ -12,13 +13,16 @@ import path from "node:path";
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
 
-/** A config-dir path refused because reading or writing it could reach outside the directory. */
-export class UnsafeConfigPathError extends Error {
+/**
+ * A config-dir path refused because reading or writing it could reach outside the directory: a link
+ * or a non-regular file planted there. Answered 400 `unsafe_path`: nothing can be changed safely.
+ */
+export class UnsafeConfigPathError extends FleetError {
   constructor(
     readonly file: string,
     readonly reason: string,
   ) {
-    super(`${file} ${reason}: refused`);
+    super("invalid", `${file} ${reason}: refused`, { reason: "unsafe_path" });
     this.name = "UnsafeConfigPathError";
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FleetError } from "../errors";
 import { workerKinds } from "./catalogue";
 import { workerTypes } from "./types";
 
@@ -178,23 +179,36 @@ export const operationSchema = z.object({
 });
 export type Operation = z.infer<typeof operationSchema>;
 
-/** Refused before anything is touched; the message says why, in the operator's words. */
-export class PlanError extends Error {
+export type PlanErrorCode = "invalid" | "conflict" | "not_found" | "limit" | "stale";
+
+/**
+ * Refused before anything is touched; the message says why, in the operator's words. The API
+ * answers its code with `details.reason` = the code (a stale base: `stale_base`, with `current`).
+ */
+export class PlanError extends FleetError {
+  declare readonly code: PlanErrorCode;
   constructor(
-    readonly code: "invalid" | "conflict" | "not_found" | "limit" | "stale",
+    code: PlanErrorCode,
     message: string,
     /** For "stale": the current version of each file whose base was not it. */
-    readonly details?: Record<string, unknown>,
+    details?: Record<string, unknown>,
   ) {
-    super(message);
+    // A stale base's reason ("stale_base") comes from the one mapping, which gives every stale refusal one.
+    super(code, message, code === "stale" ? details : { reason: code, ...details });
     this.name = "PlanError";
   }
 }
 
-/** An edit the validator refuses (an error-level finding); nothing is written. */
-export class ConfigFindingsError extends Error {
-  constructor(readonly findings: Array<{ rule?: string; level: string; message: string; file?: string; line?: number }>) {
-    super(`The edit has ${findings.length} error${findings.length === 1 ? "" : "s"}: ${findings.map((f) => `${f.file ?? "config"}${f.line ? `:${f.line}` : ""} ${f.message}`).join("; ")}`);
+/** An edit the validator refuses (an error-level finding); nothing is written. Answered 422 with the findings. */
+export class ConfigFindingsError extends FleetError {
+  readonly findings: Array<{ rule?: string; level: string; message: string; file?: string; line?: number }>;
+  constructor(findings: ConfigFindingsError["findings"]) {
+    super(
+      "unprocessable",
+      `The edit has ${findings.length} error${findings.length === 1 ? "" : "s"}: ${findings.map((f) => `${f.file ?? "config"}${f.line ? `:${f.line}` : ""} ${f.message}`).join("; ")}`,
+      { reason: "findings", findings },
+    );
+    this.findings = findings;
     this.name = "ConfigFindingsError";
   }
 }

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import { previewed, withOperationErrors } from "@/lib/api/operation-errors";
+import { previewed } from "@/lib/api/operation-responses";
 import { planRequestSchema } from "@/lib/contract/operations";
 import { previewPlan } from "@/lib/operations";
 
@@ -8,5 +8,5 @@ export const dynamic = "force-dynamic";
 /** What an intent would change (files, container steps, restarts); nothing is applied. ETag: the plan to confirm. */
 export const POST = apiRoute("POST /api/plans", async ({ body }) => {
   const { intent } = planRequestSchema.parse(body);
-  return previewed(await withOperationErrors(() => previewPlan(intent)));
+  return previewed(await previewPlan(intent));
 });

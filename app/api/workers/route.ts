@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
+import { accepted, confirmedOn } from "@/lib/api/operation-responses";
 import { addWorkerRequestSchema } from "@/lib/contract/operations";
 import { startOperation } from "@/lib/operations";
 
@@ -9,5 +9,5 @@ export const dynamic = "force-dynamic";
 export const POST = apiRoute("POST /api/workers", async ({ req, body, principal, audit }) => {
   const request = addWorkerRequestSchema.parse(body);
   audit.target = request.name ?? request.type;
-  return accepted(await withOperationErrors(() => startOperation({ kind: "add_worker", ...request }, principal.name, confirmedOn(req))));
+  return accepted(await startOperation({ kind: "add_worker", ...request }, principal.name, confirmedOn(req)));
 });

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import { previewed, withOperationErrors } from "@/lib/api/operation-errors";
+import { previewed } from "@/lib/api/operation-responses";
 import { planConfigRequestSchema } from "@/lib/contract/config";
 import { parseConfigPath } from "@/lib/config/files";
 import { previewConfigSave } from "@/lib/operations";
@@ -9,5 +9,5 @@ export const dynamic = "force-dynamic";
 /** What saving one config file would change and restart, and why; nothing is applied. */
 export const POST = apiRoute("POST /api/config/plan", async ({ body }) => {
   const { path, content, baseVersion } = planConfigRequestSchema.parse(body);
-  return previewed(await withOperationErrors(() => previewConfigSave({ path: parseConfigPath(path), content, baseVersion })));
+  return previewed(await previewConfigSave({ path: parseConfigPath(path), content, baseVersion }));
 });

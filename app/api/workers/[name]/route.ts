@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
+import { accepted, confirmedOn } from "@/lib/api/operation-responses";
 import { startOperation } from "@/lib/operations";
 import { workerNameSchema } from "@/lib/synapse/plan-schema";
 
@@ -9,5 +9,5 @@ export const dynamic = "force-dynamic";
 export const DELETE = apiRoute<{ name: string }>("DELETE /api/workers/{name}", async ({ req, params, principal, audit }) => {
   const name = workerNameSchema.parse(params.name);
   audit.target = name;
-  return accepted(await withOperationErrors(() => startOperation({ kind: "remove_worker", name }, principal.name, confirmedOn(req))));
+  return accepted(await startOperation({ kind: "remove_worker", name }, principal.name, confirmedOn(req)));
 });

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
+import { accepted, confirmedOn } from "@/lib/api/operation-responses";
 import { scaleRequestSchema } from "@/lib/contract/operations";
 import { startOperation } from "@/lib/operations";
 import type { Intent } from "@/lib/synapse/plan-schema";
@@ -11,5 +11,5 @@ export const PUT = apiRoute("PUT /api/workers/scale", async ({ req, body, princi
   const request = scaleRequestSchema.parse(body);
   audit.detail = "preset" in request ? `preset ${request.preset}` : `${request.type} × ${request.count}`;
   const intent: Intent = "preset" in request ? { kind: "preset", preset: request.preset } : { kind: "scale", type: request.type, count: request.count };
-  return accepted(await withOperationErrors(() => startOperation(intent, principal.name, confirmedOn(req))));
+  return accepted(await startOperation(intent, principal.name, confirmedOn(req)));
 });

@@ -1,6 +1,6 @@
-import { ApiError } from "@/lib/api/errors";
+import { FleetError } from "@/lib/errors";
 import { apiRoute } from "@/lib/api/handler";
-import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
+import { accepted, confirmedOn } from "@/lib/api/operation-responses";
 import { revealRequestSchema, saveConfigRequestSchema } from "@/lib/contract/config";
 import { parseConfigPath, readConfigFileView } from "@/lib/config/files";
 import { fileAtVersion, fileVersions, revealSecret } from "@/lib/config/versions";
@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 function requireDir(): string {
   const dir = configDir();
-  if (!dir) throw new ApiError("unavailable", "SYNAPSE_CONFIG_DIR is not set: there is no config directory to show", { reason: "not_configured" });
+  if (!dir) throw new FleetError("unavailable", "SYNAPSE_CONFIG_DIR is not set: there is no config directory to show", { reason: "not_configured" });
   return dir;
 }
 
@@ -34,7 +34,7 @@ export const PUT = apiRoute<{ path: string[] }>("PUT /api/config/files/{path}", 
   const rel = parseConfigPath(params.path.join("/"));
   const { content, baseVersion } = saveConfigRequestSchema.parse(body);
   audit.target = rel;
-  const out = await withOperationErrors(() => saveConfigFile({ path: rel, content, baseVersion }, principal.name, confirmedOn(req)));
+  const out = await saveConfigFile({ path: rel, content, baseVersion }, principal.name, confirmedOn(req));
   if ("unchanged" in out) {
     audit.detail = "unchanged";
     return out;
@@ -47,7 +47,7 @@ export const PUT = apiRoute<{ path: string[] }>("PUT /api/config/files/{path}", 
 export const POST = apiRoute<{ path: string[] }>("POST /api/config/files/{path}", async ({ params, body, audit }) => {
   const { key } = revealRequestSchema.parse(body);
   const segs = params.path;
-  if (segs.length < 2 || segs[segs.length - 1] !== "reveal") throw new ApiError("not_found", "POST here is …/{path}/reveal");
+  if (segs.length < 2 || segs[segs.length - 1] !== "reveal") throw new FleetError("not_found", "POST here is …/{path}/reveal");
   const rel = parseConfigPath(segs.slice(0, -1).join("/"));
   audit.target = rel;
   audit.detail = `reveal ${key.slice(0, 200)}`;

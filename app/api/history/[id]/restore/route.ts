@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/handler";
-import { accepted, confirmedOn, withOperationErrors } from "@/lib/api/operation-errors";
+import { accepted, confirmedOn } from "@/lib/api/operation-responses";
 import { restoreRequestSchema } from "@/lib/contract/operations";
 import { startOperation } from "@/lib/operations";
 
@@ -10,5 +10,5 @@ export const POST = apiRoute<{ id: string }>("POST /api/history/{id}/restore", a
   const { point } = restoreRequestSchema.parse(body);
   audit.target = params.id.slice(0, 100);
   audit.detail = `restore to ${point}`;
-  return accepted(await withOperationErrors(() => startOperation({ kind: "restore", operationId: params.id, point }, principal.name, confirmedOn(req))));
+  return accepted(await startOperation({ kind: "restore", operationId: params.id, point }, principal.name, confirmedOn(req)));
 });
