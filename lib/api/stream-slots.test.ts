@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Principal } from "@/lib/auth";
-import { ApiError } from "./errors";
+import { FleetError } from "@/lib/errors";
+import { handleApiError } from "./errors";
 import { acquireStreamSlot, heldStreamSlots, STREAM_LIMITS } from "./stream-slots";
 
 const alice: Principal = { kind: "session", userId: "u-alice", name: "alice", role: "viewer" };
@@ -15,8 +16,8 @@ describe("stream slots", () => {
     } catch (err) {
       refused = err;
     }
-    expect(refused).toBeInstanceOf(ApiError);
-    expect((refused as ApiError).status).toBe(429);
+    expect(refused).toBeInstanceOf(FleetError);
+    expect(handleApiError(refused).status).toBe(429);
     const other = [acquireStreamSlot(bob, "pages"), acquireStreamSlot(alice, "events")];
     for (const r of [...releases, ...other]) r();
     expect(heldStreamSlots()).toEqual({});

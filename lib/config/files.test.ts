@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ApiError } from "@/lib/api/errors";
+import { handleApiError } from "@/lib/api/errors";
+import { FleetError } from "@/lib/errors";
 import { listConfigFiles, parseConfigPath, readConfigFileView, versionOf } from "./files";
 
 let dir: string;
@@ -52,7 +53,7 @@ async function refusal(p: Promise<unknown>): Promise<string> {
     await p;
     return "answered";
   } catch (err) {
-    if (err instanceof ApiError) return `${err.status}`;
+    if (err instanceof FleetError) return `${handleApiError(err).status}`;
     throw err;
   }
 }

@@ -1,8 +1,8 @@
 import "server-only";
 import path from "node:path";
 import { parse } from "yaml";
-import { ApiError } from "@/lib/api/errors";
-import { readConfigFile, UnsafeConfigPathError } from "@/lib/fs/safe";
+import { FleetError } from "@/lib/errors";
+import { readConfigFile } from "@/lib/fs/safe";
 import { validateDeployment, type Finding } from "@/lib/synapse/rules";
 import { maskSecrets } from "@/lib/synapse/secrets";
 import { snapshotFiles } from "@/lib/operations/snapshot";
@@ -43,11 +43,11 @@ export { fileVersion as versionOf } from "@/lib/synapse/file-version";
  */
 export function parseConfigPath(raw: string): string {
   const rel = raw.replace(/^\/+/, "");
-  if (raw.length === 0 || raw.length > 200) throw new ApiError("bad_request", "A config file path is 1–200 characters");
+  if (raw.length === 0 || raw.length > 200) throw new FleetError("invalid", "A config file path is 1–200 characters");
   if (path.isAbsolute(raw) || /[\0\\]/.test(raw) || rel.split("/").some((seg) => seg === ".." || seg === "." || seg === "")) {
-    throw new ApiError("bad_request", "A config file path is relative to the config directory, without . or .. segments");
+    throw new FleetError("invalid", "A config file path is relative to the config directory, without . or .. segments");
   }
-  if (!/^[A-Za-z0-9._\-/]+$/.test(rel)) throw new ApiError("bad_request", "A config file path uses letters, digits, . _ - and /");
+  if (!/^[A-Za-z0-9._\-/]+$/.test(rel)) throw new FleetError("invalid", "A config file path uses letters, digits, . _ - and /");
   return rel;
 }
 
@@ -72,24 +72,13 @@ function workerNameOf(text: string, file: string): string | null {
 /** One file as the editor opens it: masked content, version, and the findings that concern it. */
 export async function readConfigFileView(dir: string, rawPath: string): Promise<ConfigFileView> {
   const rel = parseConfigPath(rawPath);
-  let entries: ConfigFileEntry[];
-  try {
-    entries = await listConfigFiles(dir);
-  } catch (err) {
-    if (err instanceof UnsafeConfigPathError) throw new ApiError("bad_request", err.message);
-    throw err;
-  }
+  // A link or a non-regular file planted in the config dir refuses the read (UnsafeConfigPathError: 400 unsafe_path).
+  const entries = await listConfigFiles(dir);
   const entry = entries.find((e) => e.path === rel);
-  if (!entry) throw new ApiError("not_found", `${rel} is not a config file the dashboard manages`);
-  let read: Awaited<ReturnType<typeof readConfigFile>>;
-  try {
-    read = await readConfigFile(dir, rel);
-  } catch (err) {
-    if (err instanceof UnsafeConfigPathError) throw new ApiError("bad_request", err.message);
-    throw err;
-  }
-  if (!read) throw new ApiError("not_found", `${rel} is gone from the config directory`);
-  if (read.data.length > MAX_FILE_BYTES) throw new ApiError("unprocessable", `${rel} is larger than ${MAX_FILE_BYTES} bytes`);
+  if (!entry) throw new FleetError("not_found", `${rel} is not a config file the dashboard manages`);
+  const read = await readConfigFile(dir, rel);
+  if (!read) throw new FleetError("not_found", `${rel} is gone from the config directory`);
+  if (read.data.length > MAX_FILE_BYTES) throw new FleetError("unprocessable", `${rel} is larger than ${MAX_FILE_BYTES} bytes`);
   const text = read.data.toString("utf8");
   const deployment = await snapshotFiles(dir);
   const findings = entry.kind === "log_config" || entry.kind === "targets" ? [] : validateDeployment(deployment).filter((f) => f.file === rel || (!f.file && rel === "homeserver.yaml"));

@@ -1,6 +1,6 @@
 import "server-only";
 import { parseDocument, isMap, isScalar } from "yaml";
-import { ApiError } from "@/lib/api/errors";
+import { FleetError } from "@/lib/errors";
 import { listSnapshotFiles } from "@/lib/operations/history";
 import { fileVersion } from "@/lib/synapse/file-version";
 import { isSecretKey, maskSecrets } from "@/lib/synapse/secrets";
@@ -42,14 +42,14 @@ export async function fileVersions(rawPath: string): Promise<FileVersionEntry[]>
 /** One earlier version, masked like the file itself; saving it (PUT) restores it. */
 export async function fileAtVersion(rawPath: string, version: string): Promise<{ path: string; version: string; content: string }> {
   const rel = parseConfigPath(rawPath);
-  if (!/^[0-9a-f]{64}$/.test(version)) throw new ApiError("bad_request", "A version is the sha256 of a file (64 hex digits)");
+  if (!/^[0-9a-f]{64}$/.test(version)) throw new FleetError("invalid", "A version is the sha256 of a file (64 hex digits)");
   for (const op of await listSnapshotFiles(HISTORY_OPERATIONS)) {
     for (const files of [op.after, op.before]) {
       const text = files?.[rel];
       if (text !== undefined && fileVersion(text) === version) return { path: rel, version, content: maskSecrets(text) };
     }
   }
-  throw new ApiError("not_found", `No version ${version.slice(0, 12)}… of ${rel} in the history`);
+  throw new FleetError("not_found", `No version ${version.slice(0, 12)}… of ${rel} in the history`);
 }
 
 /**
@@ -61,17 +61,17 @@ export async function revealSecret(dir: string, rawPath: string, key: string): P
   const view = await readConfigFileView(dir, rawPath); // the managed set only, links refused
   const segments = key.split(".");
   if (segments.length === 0 || segments.length > 10 || segments.some((s) => !/^[A-Za-z0-9_-]{1,100}$/.test(s))) {
-    throw new ApiError("bad_request", "key is a dotted path of YAML keys, e.g. database.args.password");
+    throw new FleetError("invalid", "key is a dotted path of YAML keys, e.g. database.args.password");
   }
-  if (!isSecretKey(segments[segments.length - 1])) throw new ApiError("bad_request", `${key} is not a secret: its value is shown in the file`);
+  if (!isSecretKey(segments[segments.length - 1])) throw new FleetError("invalid", `${key} is not a secret: its value is shown in the file`);
   const read = await readConfigFile(dir, view.path);
-  if (!read) throw new ApiError("not_found", `${view.path} is gone`);
+  if (!read) throw new FleetError("not_found", `${view.path} is gone`);
   const doc = parseDocument(read.data.toString("utf8"), { uniqueKeys: false });
   let node: unknown = doc.contents;
   for (const seg of segments) {
-    if (!isMap(node)) throw new ApiError("not_found", `${view.path} has no ${key}`);
+    if (!isMap(node)) throw new FleetError("not_found", `${view.path} has no ${key}`);
     node = node.get(seg, true);
   }
-  if (!isScalar(node) || node.value === null || typeof node.value === "object") throw new ApiError("not_found", `${view.path} has no value at ${key}`);
+  if (!isScalar(node) || node.value === null || typeof node.value === "object") throw new FleetError("not_found", `${view.path} has no value at ${key}`);
   return { path: view.path, key, value: String(node.value) };
 }

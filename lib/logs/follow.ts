@@ -1,6 +1,5 @@
 import "server-only";
 import type { LogLine, LogStatus } from "@/lib/contract/logs";
-import type { SseChannel } from "@/lib/api/sse";
 import { engineEvents } from "@/lib/docker/events";
 import { ReorderBuffer } from "./merge";
 import type { LogRequest } from "./query";
@@ -17,11 +16,24 @@ const MAX_BUFFERED_LINES = 50_000;
 const REDISCOVER_DEBOUNCE_MS = 300;
 
 /**
- * Follows several workers' logs into one SSE channel: `lines` events of at most 2,000 lines in ts
+ * Where followed lines go: the API wraps it as Server-Sent Events (lib/api/sse.ts), a test may
+ * collect them. Declared here so the log path depends on no transport.
+ */
+export interface LogChannel {
+  /** Sends one event; `id` is what a reconnect resumes after. */
+  send(event: string, data: unknown, id?: string): void;
+  /** True while the reader is slower than the writer: sending waits for onDrain. */
+  backlogged(): boolean;
+  /** Calls `fn` whenever the reader has room again; returns an unsubscribe. */
+  onDrain(fn: () => void): () => void;
+}
+
+/**
+ * Follows several workers' logs into one channel: `lines` events of at most 2,000 lines in ts
  * order, each with `id:` = the newest ts sent so far, and `status` events per worker. Returns the
  * cleanup that closes every engine stream.
  */
-export function followLogs(channel: SseChannel, targets: LogTarget[], req: LogRequest): () => void {
+export function followLogs(channel: LogChannel, targets: LogTarget[], req: LogRequest): () => void {
   const buffer = new ReorderBuffer(targets.length > 1 ? REORDER_WINDOW_MS : 0);
   let newest = req.after ?? "";
   let closed = false;

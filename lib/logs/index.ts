@@ -1,44 +1,26 @@
 import "server-only";
-// The log viewer's server side: read a bounded page, or follow workers live over SSE.
-import type { Principal } from "@/lib/auth";
-import { sseResponse } from "@/lib/api/sse";
-import { followLogs } from "./follow";
-import { acquireStreamSlot, STREAM_LIMITS } from "@/lib/api/stream-slots";
+// The log viewer's server side: read a bounded page, or a live follow the API wraps in SSE.
+import { followLogs, type LogChannel } from "./follow";
 import { readLogPage, type LogPage } from "./page";
 import type { LogRequest } from "./query";
 import { resolveTargets } from "./resolve";
 
 export { parseLogRequest, type LogRequest } from "./query";
 export { openLogStreams } from "@/lib/docker/logs";
-/** Concurrent follow streams one user (or one API token) may hold. */
-export const MAX_STREAMS_PER_PRINCIPAL = STREAM_LIMITS.logs;
+export { MAX_STREAMS_PER_PRINCIPAL } from "./limits";
+export type { LogChannel } from "./follow";
+export type { LogPage } from "./page";
+
+/** A bounded page of the chosen workers' logs, merged in time order (a search may scan 500k lines per worker). */
+export async function readLogs(req: LogRequest, signal: AbortSignal): Promise<LogPage> {
+  return readLogPage(await resolveTargets(req.selector), req, signal);
+}
 
 /**
- * Answers a log request: with `follow`, an SSE stream (one of the caller's limited slots, given
- * back when the client goes away); without, a bounded JSON page (also one of a few slots while it is read).
+ * Resolves the workers to follow (refusing unknown ones before anything opens) and returns the
+ * follow itself: started on a channel, it returns the cleanup that closes every engine stream.
  */
-export async function serveLogs(request: Request, principal: Principal, req: LogRequest): Promise<Response | LogPage> {
-  if (!req.follow) {
-    // A page with a search may scan 500k lines per worker: a caller runs a few at a time, not a flood.
-    const release = acquireStreamSlot(principal, "pages");
-    try {
-      return await readLogPage(await resolveTargets(req.selector), req, request.signal);
-    } finally {
-      release();
-    }
-  }
-  const release = acquireStreamSlot(principal, "logs");
-  try {
-    const targets = await resolveTargets(req.selector);
-    return sseResponse(request, (channel) => {
-      const stop = followLogs(channel, targets, req);
-      return () => {
-        stop();
-        release();
-      };
-    });
-  } catch (err) {
-    release();
-    throw err;
-  }
+export async function followLogsOf(req: LogRequest): Promise<(channel: LogChannel) => () => void> {
+  const targets = await resolveTargets(req.selector);
+  return (channel) => followLogs(channel, targets, req);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "@/lib/api/errors";
+import { handleApiError } from "@/lib/api/errors";
+import { FleetError } from "@/lib/errors";
 import { parseLogRequest } from "./query";
 import { lineMatcher } from "./search";
 import { engineSeconds, fixedTs, resolveTimeBound } from "./time";
@@ -9,7 +10,8 @@ const status = (fn: () => unknown) => {
   try {
     fn();
   } catch (err) {
-    return err instanceof ApiError ? err.status : (err as { name?: string }).name === "ZodError" ? 400 : 500;
+    // The status the API answers with: the library throws FleetError, the edge maps it.
+    return err instanceof FleetError ? handleApiError(err).status : (err as { name?: string }).name === "ZodError" ? 400 : 500;
   }
   return 200;
 };
@@ -54,7 +56,7 @@ describe("lineMatcher", () => {
     expect(lineMatcher(undefined, true)).toBeNull();
     expect(lineMatcher("(\\w+\\s?)*$", true)!("a".repeat(5000) + "!")).toBe(true);
     expect(lineMatcher("(a|aa)+", true)!("xaay")).toBe(true);
-    expect(() => lineMatcher("(a)\\1", true)).toThrow(ApiError);
+    expect(() => lineMatcher("(a)\\1", true)).toThrow(FleetError);
     expect(lineMatcher("(GET|POST)-\\d+", true)!("PUT-1 POST-2")).toBe(true);
   });
 });

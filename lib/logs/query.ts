@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { FleetError } from "@/lib/errors";
 import { logQuerySchema } from "@/lib/contract/logs";
 import { lineMatcher, type LineMatcher } from "./search";
 import { parseWorkerSelector, type WorkerSelector } from "./resolve";
@@ -26,19 +26,19 @@ export function parseLogRequest(params: URLSearchParams, opts: { worker?: string
   const allowed = new Set<string>(opts.worker ? PARAMS.filter((p) => p !== "workers") : PARAMS);
   const raw: Record<string, string> = {};
   for (const [key, value] of params) {
-    if (!allowed.has(key)) throw new ApiError("bad_request", `Unknown query parameter "${key.slice(0, 40)}"; allowed: ${[...allowed].join(", ")}`);
-    if (key in raw) throw new ApiError("bad_request", `Query parameter "${key}" given twice`);
+    if (!allowed.has(key)) throw new FleetError("invalid", `Unknown query parameter "${key.slice(0, 40)}"; allowed: ${[...allowed].join(", ")}`);
+    if (key in raw) throw new FleetError("invalid", `Query parameter "${key}" given twice`);
     raw[key] = value;
   }
   const q = logQuerySchema.parse(raw);
   const now = Date.now();
   const since = q.since ? timeBound("since", q.since, now) : undefined;
   const until = q.until ? timeBound("until", q.until, now) : undefined;
-  if (since && until && until < since) throw new ApiError("bad_request", "until must not be before since");
+  if (since && until && until < since) throw new FleetError("invalid", "until must not be before since");
   let after: string | null = null;
   if (opts.lastEventId) {
     after = fixedTs(opts.lastEventId);
-    if (!after) throw new ApiError("bad_request", "Last-Event-ID must be a timestamp sent by this stream");
+    if (!after) throw new FleetError("invalid", "Last-Event-ID must be a timestamp sent by this stream");
   }
   return {
     selector: opts.worker ? { kind: "names", names: [opts.worker] } : parseWorkerSelector(q.workers),
@@ -55,6 +55,6 @@ function timeBound(name: string, value: string, now: number): string {
   try {
     return resolveTimeBound(value, now);
   } catch {
-    throw new ApiError("bad_request", `${name} must be a duration (90s, 15m, 2h, 1d) or an RFC 3339 timestamp between years 0 and 9999`);
+    throw new FleetError("invalid", `${name} must be a duration (90s, 15m, 2h, 1d) or an RFC 3339 timestamp between years 0 and 9999`);
   }
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { ApiError } from "@/lib/api/errors";
+import { FleetError } from "@/lib/errors";
 import { discoverDrafts, type ProcessDraft } from "@/lib/topology/discover";
 import { workerTypes, type WorkerType } from "@/lib/synapse/types";
 import { logDestinationOf, type LogDestination } from "./log-file";
@@ -24,29 +24,29 @@ export function parseWorkerSelector(spec: string): WorkerSelector {
   if (s === "all") return { kind: "all" };
   if (s.startsWith("type:")) {
     const type = s.slice(5) as WorkerType;
-    if (!workerTypes.includes(type)) throw new ApiError("bad_request", `Unknown worker type "${s.slice(5)}": one of ${workerTypes.join(", ")}`);
+    if (!workerTypes.includes(type)) throw new FleetError("invalid", `Unknown worker type "${s.slice(5)}": one of ${workerTypes.join(", ")}`);
     return { kind: "type", type };
   }
   const names = [...new Set(s.split(",").map((n) => n.trim()).filter(Boolean))];
-  if (names.length === 0) throw new ApiError("bad_request", "workers must name at least one worker, `all` or `type:<worker type>`");
-  if (names.length > MAX_WORKERS_PER_REQUEST) throw new ApiError("bad_request", `At most ${MAX_WORKERS_PER_REQUEST} workers per request`);
-  for (const n of names) if (!WORKER_NAME.test(n)) throw new ApiError("bad_request", `Not a worker name: ${JSON.stringify(n.slice(0, 100))}`);
+  if (names.length === 0) throw new FleetError("invalid", "workers must name at least one worker, `all` or `type:<worker type>`");
+  if (names.length > MAX_WORKERS_PER_REQUEST) throw new FleetError("invalid", `At most ${MAX_WORKERS_PER_REQUEST} workers per request`);
+  for (const n of names) if (!WORKER_NAME.test(n)) throw new FleetError("invalid", `Not a worker name: ${JSON.stringify(n.slice(0, 100))}`);
   return { kind: "names", names };
 }
 
 /** The processes a selector names, from live discovery; an unknown name is a 404 that names it. */
 export async function resolveTargets(selector: WorkerSelector): Promise<LogTarget[]> {
   const { drafts, dir, docker } = await discoverDrafts();
-  if (!docker.reachable) throw new ApiError("unavailable", docker.error ?? "Docker Engine is unreachable");
+  if (!docker.reachable) throw new FleetError("unavailable", docker.error ?? "Docker Engine is unreachable");
   let chosen: ProcessDraft[];
   if (selector.kind === "names") {
     const byName = new Map(drafts.map((d) => [d.name, d]));
     const unknown = selector.names.filter((n) => !byName.has(n));
-    if (unknown.length > 0) throw new ApiError("not_found", `No worker named ${unknown.join(", ")}`, { unknown });
+    if (unknown.length > 0) throw new FleetError("not_found", `No worker named ${unknown.join(", ")}`, { unknown });
     chosen = selector.names.map((n) => byName.get(n)!);
   } else {
     chosen = drafts.filter((d) => d.container && (selector.kind === "all" || d.type === selector.type));
-    if (chosen.length === 0) throw new ApiError("not_found", selector.kind === "all" ? "No Synapse process runs" : `No worker of type ${selector.type}`);
+    if (chosen.length === 0) throw new FleetError("not_found", selector.kind === "all" ? "No Synapse process runs" : `No worker of type ${selector.type}`);
   }
   if (chosen.length > MAX_WORKERS_PER_REQUEST) chosen = chosen.slice(0, MAX_WORKERS_PER_REQUEST);
   return Promise.all(

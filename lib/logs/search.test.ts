@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "@/lib/api/errors";
+import { FleetError } from "@/lib/errors";
 import { lineMatcher } from "./search";
 import { adversarialLines, CATASTROPHIC_PATTERNS, synapseLogLines } from "./synapse-lines.fixture";
 
@@ -7,13 +7,13 @@ import { adversarialLines, CATASTROPHIC_PATTERNS, synapseLogLines } from "./syna
 // target is a figure of `npm run bench regex`). A bound of a second tells the two apart on a loaded machine.
 const FREEZE_MS = 1_000;
 
-const badRequest = (q: string): ApiError => {
+const badRequest = (q: string): FleetError => {
   try {
     lineMatcher(q, true);
   } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).status).toBe(400);
-    return err as ApiError;
+    expect(err).toBeInstanceOf(FleetError);
+    expect((err as FleetError).code).toBe("invalid"); // 400 at the API edge
+    return err as FleetError;
   }
   throw new Error(`${q} was accepted`);
 };

@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/errors";
+import { FleetError } from "@/lib/errors";
 import { compilePattern, PatternError, type TextMatcher } from "./pattern";
 
 export { SEARCH_PREFIX_CHARS } from "./pattern";
@@ -15,7 +15,7 @@ export function lineMatcher(q: string | undefined, regex: boolean): LineMatcher 
   try {
     return compilePattern(q, regex);
   } catch (err) {
-    if (err instanceof PatternError) throw new ApiError("bad_request", err.message);
+    if (err instanceof PatternError) throw new FleetError("invalid", err.message);
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import { apiRoute } from "@/lib/api/handler";
-import { parseLogRequest, serveLogs } from "@/lib/logs";
+import { holdingSlot, sseHoldingSlot } from "@/lib/api/stream-slots";
+import { followLogsOf, parseLogRequest, readLogs } from "@/lib/logs";
 
 export const dynamic = "force-dynamic";
 
@@ -9,5 +10,7 @@ export const dynamic = "force-dynamic";
  */
 export const GET = apiRoute("GET /api/logs", async ({ req, principal }) => {
   const query = parseLogRequest(req.nextUrl.searchParams, { lastEventId: req.headers.get("last-event-id") });
-  return serveLogs(req, principal, query);
+  // Each follow and each page being read is one of the caller's few slots (a page may scan 500k lines per worker).
+  if (query.follow) return sseHoldingSlot(req, principal, "logs", () => followLogsOf(query));
+  return holdingSlot(principal, "pages", () => readLogs(query, req.signal));
 });
