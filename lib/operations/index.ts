@@ -19,6 +19,7 @@ import { logSafely } from "@/lib/log";
 // The one door the API routes and the CLI use to change the deployment.
 export { OperationConflictError };
 export { expectedFingerprint, PlanChangedError } from "./fingerprint";
+export { operationEvents, type OperationChannel } from "./events";
 
 /** The planner's settings, from the environment. */
 export function planSettings(env: Record<string, string | undefined> = process.env): NonNullable<PlanContext["settings"]> {
