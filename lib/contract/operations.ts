@@ -34,6 +34,9 @@ export const processNameSchema = z.string().min(1).max(40).regex(/^[A-Za-z0-9_.-
 /** POST /api/plans: preview what an intent would change; nothing is applied. */
 export const planRequestSchema = z.object({ intent: intentSchema }).strict();
 
+/** An operation id in a path, bounded as the restore intent bounds it (the route builds the intent from it). */
+export const operationIdSchema = z.string().min(1).max(100);
+
 /** POST /api/history/{id}/restore: put the deployment back as it was before or after that operation. */
 export const restoreRequestSchema = z.object({ point: z.enum(["before", "after"]) }).strict();
 export type RestoreRequest = z.infer<typeof restoreRequestSchema>;

@@ -2,7 +2,7 @@ import "server-only";
 import { exportCompose, exportComposeSecrets } from "@/lib/synapse/compose";
 import { planIntent } from "@/lib/synapse/plan";
 import type { PlanContext } from "@/lib/synapse/plan-context";
-import { intentSchema, PlanError, type Intent, type Operation, type Plan } from "@/lib/synapse/plan-schema";
+import type { Intent, Operation, Plan } from "@/lib/synapse/plan-schema";
 import { maskPlan } from "@/lib/synapse/secrets";
 import { readConfigFile } from "@/lib/fs/safe";
 import { fileVersion } from "@/lib/synapse/file-version";
@@ -16,7 +16,9 @@ import { beginOperation, defaultDeps, readOperation, recoverInterrupted, resolve
 import { captureSnapshot } from "./snapshot";
 import { logSafely } from "@/lib/log";
 
-// The one door the API routes and the CLI use to change the deployment.
+// The one door the API routes and the CLI use to change the deployment. Intents arrive typed:
+// each edge parses what it was sent once (the routes with lib/contract's schemas), and the
+// planner refuses an intent it cannot carry out.
 export { OperationConflictError };
 export { expectedFingerprint, PlanChangedError } from "./fingerprint";
 export { operationEvents, type OperationChannel } from "./events";
@@ -29,12 +31,6 @@ export function planSettings(env: Record<string, string | undefined> = process.e
     workerCommand: command ? command.split(/\s+/) : null,
     healthTimeoutMs: Number.isInteger(timeout) && timeout > 0 ? timeout : 120_000,
   };
-}
-
-function parseIntent(intent: Intent): Intent {
-  const parsed = intentSchema.safeParse(intent);
-  if (!parsed.success) throw new PlanError("invalid", parsed.error.issues.map((i) => `${i.path.join(".") || "intent"}: ${i.message}`).join("; "));
-  return parsed.data;
 }
 
 function plannerFor(intent: Intent, edits?: Record<string, string>): Planner {
@@ -66,9 +62,8 @@ export function recoverAtStart(): Promise<void> {
 
 /** What an intent would do, without doing it (secrets masked). Throws PlanError. */
 export async function previewPlan(intent: Intent): Promise<PreviewedPlan> {
-  const valid = parseIntent(intent);
-  const restore = await resolveRestore(valid);
-  const plan = plannerFor(valid)(await captureSnapshot(), restore?.snapshot);
+  const restore = await resolveRestore(intent);
+  const plan = plannerFor(intent)(await captureSnapshot(), restore?.snapshot);
   return { plan: maskPlan(plan), fingerprint: planFingerprint(plan) };
 }
 
@@ -77,8 +72,7 @@ export async function previewPlan(intent: Intent): Promise<PreviewedPlan> {
  * `expect` (a preview's fingerprint) it applies only that plan, else throws PlanChangedError.
  */
 export async function startOperation(intent: Intent, actor: string, opts: { expect?: string | null } = {}): Promise<{ operationId: string }> {
-  const valid = parseIntent(intent);
-  const { operationId, done } = await beginOperation(valid, actor, confirmedPlanner(plannerFor(valid), opts.expect ?? null), defaultDeps());
+  const { operationId, done } = await beginOperation(intent, actor, confirmedPlanner(plannerFor(intent), opts.expect ?? null), defaultDeps());
   done.catch((err: unknown) => logSafely(`[operations] ${operationId} could not be recorded to the end:`, err));
   return { operationId };
 }
@@ -97,7 +91,7 @@ export async function saveConfigFile(
   if (!dir) throw new Error("SYNAPSE_CONFIG_DIR is not set: there is no deployment to change");
   const disk = (await readConfigFile(dir, edit.path))?.data.toString("utf8");
   if (disk !== undefined && fileVersion(disk) === edit.baseVersion && unmaskSecrets(edit.content, disk, edit.path).text === disk) return { unchanged: true };
-  const intent = parseIntent({ kind: "edit_files", files: [{ path: edit.path, baseVersion: edit.baseVersion }] });
+  const intent: Intent = { kind: "edit_files", files: [{ path: edit.path, baseVersion: edit.baseVersion }] };
   const { operationId, done } = await beginOperation(intent, actor, confirmedPlanner(plannerFor(intent, { [edit.path]: edit.content }), opts.expect ?? null), defaultDeps());
   done.catch((err: unknown) => logSafely(`[operations] ${operationId} could not be recorded to the end:`, err));
   return { operationId };
@@ -105,15 +99,14 @@ export async function saveConfigFile(
 
 /** What saving one config file would do, secrets masked; nothing is applied. Throws like saveConfigFile. */
 export async function previewConfigSave(edit: { path: string; content: string; baseVersion: string }): Promise<PreviewedPlan> {
-  const intent = parseIntent({ kind: "edit_files", files: [{ path: edit.path, baseVersion: edit.baseVersion }] });
+  const intent: Intent = { kind: "edit_files", files: [{ path: edit.path, baseVersion: edit.baseVersion }] };
   const plan = plannerFor(intent, { [edit.path]: edit.content })(await captureSnapshot(), undefined);
   return { plan: maskPlan(plan), fingerprint: planFingerprint(plan) };
 }
 
 /** Like startOperation, but waits for the end (tests, CLI). */
 export async function runOperation(intent: Intent, actor: string): Promise<Operation> {
-  const valid = parseIntent(intent);
-  const { operationId, done } = await beginOperation(valid, actor, plannerFor(valid), defaultDeps());
+  const { operationId, done } = await beginOperation(intent, actor, plannerFor(intent), defaultDeps());
   await done;
   const op = await readOperation(operationId);
   if (!op) throw new Error(`Operation ${operationId} vanished from the history`);
