@@ -107,6 +107,43 @@ describe("the masking policy", () => {
     expect(JSON.stringify(plan)).toContain("plan-pw-2"); // the plan itself is untouched
   });
 
+  it("maskPlan of a plan that re-creates a container: its secret env masked, its key and certificate files whole, paths kept", () => {
+    // A restore that brings back a worker made from a spec with secret env and key/cert binds, and
+    // puts back the key files it had: create_container, the env rule and the .key/.pem rule all run.
+    const secrets = {
+      dbUrlPassword: "restore-db-pw-0815",
+      redisPassword: "restore-redis-pw-4711",
+      signingKey: "ed25519 a_test QmFzZTY0U2lnbmluZ0tleU1hdGVyaWFsMDEyMzQ1Njc4",
+      tlsKey: "-----BEGIN PRIVATE KEY-----\nTUlJRXZRSUJBREFOQmdrcWhraUc5dzBCQVFFRkFBU0NCS2N3\n-----END PRIVATE KEY-----\n",
+      tlsCert: "-----BEGIN CERTIFICATE-----\nQ2VydGlmaWNhdGVCb2R5Tm90QVNlY3JldEJ1dFdob2xl\n-----END CERTIFICATE-----\n",
+    };
+    const current = labSnapshot();
+    const target = labSnapshot();
+    const media = target.processes.find((p) => p.name === "media_worker")!;
+    media.container = {
+      ...media.container!,
+      env: { ...media.container!.env, DATABASE_URL: `postgres://synapse:${secrets.dbUrlPassword}@postgres:5432/synapse`, REDIS_PASSWORD: secrets.redisPassword },
+      binds: [...media.container!.binds, "/srv/fleet/tls/media.key:/data/tls/media.key:ro", "/srv/fleet/tls/media.pem:/data/tls/media.pem:ro"],
+    };
+    target.files["fleet.test.signing.key"] = secrets.signingKey;
+    target.files["tls/media.key"] = secrets.tlsKey;
+    target.files["tls/media.pem"] = secrets.tlsCert;
+    current.processes = current.processes.filter((p) => p.name !== "media_worker");
+    const plan = planIntent({ kind: "restore", operationId: "op-keys", point: "before" }, { snapshot: current, restoreTarget: target });
+    const created = createdSpec(plan, "media_worker");
+    expect(created.env.REDIS_PASSWORD).toBe(secrets.redisPassword); // the plan carries the real values
+    expect(plan.files.map((f) => f.path)).toEqual(expect.arrayContaining(["fleet.test.signing.key", "tls/media.key", "tls/media.pem"]));
+
+    const masked = maskPlan(plan);
+    const text = JSON.stringify(masked);
+    for (const [what, secret] of Object.entries(secrets)) expect(text.includes(secret), what).toBe(false);
+    for (const path of ["fleet.test.signing.key", "tls/media.key", "tls/media.pem"]) expect(masked.files.find((f) => f.path === path)).toEqual({ path, before: null, after: MASK });
+    const spec = createdSpec(masked, "media_worker");
+    expect(spec.env).toMatchObject({ REDIS_PASSWORD: MASK, DATABASE_URL: `postgres://synapse:${MASK}@postgres:5432/synapse`, PYTHONPATH: "/opt/fleetlab/python" });
+    expect(spec.binds).toEqual(created.binds); // a path is not a secret: the operator sees what is mounted
+    expect(masked.steps.map((s) => s.kind)).toEqual(plan.steps.map((s) => s.kind));
+  });
+
   it("maskSnapshot masks every file and container, and a key file whole", () => {
     const snapshot = labSnapshot();
     snapshot.files["fleet.test.signing.key"] = "ed25519 a_x abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ\n";
