@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { ROOT, log, onCleanup, startServer, withTimeout, type Server } from "./lib";
 
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -75,6 +75,73 @@ export async function openSignedInChromium(server: Server, adminPassword: string
   });
   if (!res.ok()) throw new Error(`sign-in as admin: HTTP ${res.status()} ${(await res.text()).slice(0, 200)}`);
   return { browser, context };
+}
+
+// --------------------------------------------------------- topology pages ----
+
+/** A change of a process card seen in the page: its data-state (null: no card), wall-clock ms. */
+export interface CardChange {
+  state: string | null;
+  t: number;
+}
+
+/**
+ * Installs in a topology page a recorder of one process card: every change of its data-state,
+ * its appearance and its removal, each with the time a MutationObserver saw it. Source text, not a
+ * function: tsx rewrites functions with helpers the page does not have.
+ */
+export async function trackCard(page: Page, name: string): Promise<void> {
+  await page.evaluate(`(() => {
+    const name = ${JSON.stringify(name)};
+    const box = (window.__benchCards ??= {});
+    const rec = (box[name] = { records: [], waiters: [] });
+    const card = () => document.querySelector('article[aria-label="' + CSS.escape(name) + '"]');
+    let last = card()?.getAttribute("data-state") ?? null;
+    new MutationObserver(() => {
+      const state = card()?.getAttribute("data-state") ?? null;
+      if (state === last) return;
+      last = state;
+      const r = { state, t: performance.timeOrigin + performance.now() };
+      rec.records.push(r);
+      if (rec.records.length > 10000) rec.records.shift();
+      for (let i = rec.waiters.length - 1; i >= 0; i--) {
+        if (rec.waiters[i].state === state && r.t >= rec.waiters[i].after) rec.waiters.splice(i, 1)[0].resolve(r);
+      }
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
+  })()`);
+}
+
+/** The first change of the tracked card to `state` at or after `after` (wall ms); null after `timeoutMs`. */
+export async function cardChange(page: Page, name: string, state: string, after: number, timeoutMs: number): Promise<number | null> {
+  const rec = await page.evaluate<CardChange | null>(`(() => {
+    const rec = window.__benchCards[${JSON.stringify(name)}];
+    const hit = rec.records.find((r) => r.state === ${JSON.stringify(state)} && r.t >= ${after});
+    if (hit) return hit;
+    return new Promise((resolve) => {
+      const waiter = { state: ${JSON.stringify(state)}, after: ${after}, resolve };
+      rec.waiters.push(waiter);
+      setTimeout(() => {
+        const i = rec.waiters.indexOf(waiter);
+        if (i >= 0) rec.waiters.splice(i, 1)[0].resolve(null);
+      }, ${timeoutMs});
+    });
+  })()`);
+  return rec?.t ?? null;
+}
+
+/** Every change of the tracked card recorded so far (the latest 10,000). */
+export function cardHistory(page: Page, name: string): Promise<CardChange[]> {
+  return page.evaluate<CardChange[]>(`window.__benchCards[${JSON.stringify(name)}].records`);
+}
+
+/** The process cards the page shows now, by name. */
+export function cardNames(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`[...document.querySelectorAll("article[aria-label]")].map((a) => a.getAttribute("aria-label"))`);
+}
+
+/** Waits until the page says its event stream is live (the header's live status). */
+export async function waitLive(page: Page): Promise<void> {
+  await page.locator('[data-testid="live-status"]', { hasText: "Live" }).waitFor({ timeout: 60_000 });
 }
 
 // ---------------------------------------------------------------------- SSE ----
@@ -204,4 +271,53 @@ export async function watchEngineEvents(docker: Docker, filters: Record<string, 
   };
   onCleanup("engine event stream", stop);
   return { stop };
+}
+
+// ------------------------------------------------------------- comparisons ----
+
+/**
+ * What a client missed of `window` (a run of a reference stream's events, each as its exact
+ * text): `lost` = events of the window absent from the client's stream (as a multiset), and
+ * `inOrder` = the client's stream holds the window as one contiguous run in the same order,
+ * which any lost, duplicated or reordered event breaks.
+ */
+export function lostAgainst(window: string[], client: string[]): { lost: number; inOrder: boolean } {
+  const have = new Map<string, number>();
+  for (const e of client) have.set(e, (have.get(e) ?? 0) + 1);
+  let lost = 0;
+  for (const e of window) {
+    const n = have.get(e) ?? 0;
+    if (n === 0) lost++;
+    else have.set(e, n - 1);
+  }
+  if (window.length === 0) return { lost, inOrder: true };
+  let inOrder = false;
+  for (let i = client.indexOf(window[0]); i >= 0 && !inOrder; i = client.indexOf(window[0], i + 1)) {
+    inOrder = window.every((e, k) => client[i + k] === e);
+  }
+  return { lost, inOrder };
+}
+
+/**
+ * Memory over a run: the mean of the first and of the last minute of samples (`t` wall ms, bytes),
+ * and the least-squares slope over all of them in MiB per minute.
+ */
+export function memoryTrend(samples: Array<{ t: number; bytes: number }>): { firstMiB: number; lastMiB: number; slopeMiBPerMin: number } {
+  if (samples.length < 2) throw new Error("at least two memory samples are needed");
+  const t0 = samples[0].t;
+  const tEnd = samples[samples.length - 1].t;
+  const mean = (xs: Array<{ bytes: number }>) => xs.reduce((a, s) => a + s.bytes, 0) / xs.length / 1024 / 1024;
+  const first = samples.filter((s) => s.t <= t0 + 60_000);
+  const last = samples.filter((s) => s.t >= tEnd - 60_000);
+  const xs = samples.map((s) => (s.t - t0) / 60_000);
+  const ys = samples.map((s) => s.bytes / 1024 / 1024);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return { firstMiB: mean(first), lastMiB: mean(last), slopeMiBPerMin: den > 0 ? num / den : 0 };
 }

@@ -16,8 +16,7 @@
  */
 import os from "node:os";
 import Docker from "dockerode";
-import type { Page } from "playwright-core";
-import { openSignedInChromium, openSse, startLabDashboard, wallNow, watchEngineEvents, type EngineEvent } from "./dashboard-load";
+import { cardChange, openSignedInChromium, openSse, startLabDashboard, trackCard, waitLive, wallNow, watchEngineEvents, type EngineEvent } from "./dashboard-load";
 import { envInt, fmtMs, log, onCleanup, randomHex, runMain, sleep, stats, waitFor, withTimeout, type Stats } from "./lib";
 
 const N = envInt("BENCH_EVENTS_N", 20, 1, 500);
@@ -37,49 +36,6 @@ interface Sample {
   event: number;
   sse: number | null;
   card: number | null;
-}
-
-/**
- * In the page: records every change of the card's data-state with its wall-clock time, and
- * answers `__benchCard.wait(state, after)` with the first such change at or after `after` (null
- * after the timeout). Source text, not a function: tsx rewrites functions with helpers the page lacks.
- */
-const CARD_RECORDER = (name: string, timeoutMs: number) => `(() => {
-  const records = [];
-  const waiters = [];
-  const card = () => document.querySelector('article[aria-label="' + CSS.escape(${JSON.stringify(name)}) + '"]');
-  let last = card()?.getAttribute("data-state") ?? null;
-  new MutationObserver(() => {
-    const state = card()?.getAttribute("data-state") ?? null;
-    if (state === last) return;
-    last = state;
-    const rec = { state, t: performance.timeOrigin + performance.now() };
-    records.push(rec);
-    if (records.length > 10000) records.shift();
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      if (waiters[i].state === state && rec.t >= waiters[i].after) waiters.splice(i, 1)[0].resolve(rec);
-    }
-  }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
-  window.__benchCard = {
-    wait(state, after) {
-      const hit = records.find((r) => r.state === state && r.t >= after);
-      if (hit) return Promise.resolve(hit);
-      return new Promise((resolve) => {
-        const waiter = { state, after, resolve };
-        waiters.push(waiter);
-        setTimeout(() => {
-          const i = waiters.indexOf(waiter);
-          if (i >= 0) waiters.splice(i, 1)[0].resolve(null);
-        }, ${timeoutMs});
-      });
-    },
-  };
-  return true;
-})()`;
-
-async function cardChange(page: Page, state: string, after: number): Promise<number | null> {
-  const rec = await page.evaluate<{ t: number } | null>(`window.__benchCard.wait(${JSON.stringify(state)}, ${after})`);
-  return rec?.t ?? null;
 }
 
 async function main() {
@@ -114,9 +70,8 @@ async function main() {
   const page = await context.newPage();
   await page.goto(`${server.url}/`, { waitUntil: "load", timeout: 60_000 });
   await page.locator(`article[aria-label="${PROCESS}"][data-state="running"]`).waitFor({ timeout: 60_000 });
-  await page.evaluate(CARD_RECORDER(PROCESS, CARD_TIMEOUT_MS));
-  // The page's EventSource subscribes after hydration; the warm-up cycles cover what is left.
-  await sleep(2000);
+  await trackCard(page, PROCESS);
+  await waitLive(page);
 
   const samples: Sample[] = [];
   const transition = async (action: "pause" | "unpause"): Promise<Sample> => {
@@ -126,7 +81,7 @@ async function main() {
     else await target.unpause();
     const ev = await waitFor(`the engine's ${action} event`, async () => engine.find((e) => e.action === action && e.at >= issued) ?? null, { timeoutMs: 10_000, intervalMs: 5 });
     // The card may change before the bench reads the engine's event: ask from the command on.
-    const card = await cardChange(page, expected, issued);
+    const card = await cardChange(page, PROCESS, expected, issued, CARD_TIMEOUT_MS);
     const sseAt = await waitFor(`the ${action} event on /api/events`, async () => sseSeen.get(`${action}@${ev.timeMs}`) ?? null, { timeoutMs: 5000, intervalMs: 5 }).catch(() => null);
     return { action, issued, event: ev.time, sse: sseAt, card };
   };
