@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { discoverTopology } from "@/lib/topology/discover";
 import { eventually, requireLab } from "./lab-env";
+import { labSecrets, leakedIn } from "./lab-secrets";
 import type { Topology } from "@/lib/contract/topology";
 
 describe("discovery against the running lab", () => {
@@ -52,8 +53,11 @@ describe("discovery against the running lab", () => {
     expect(media?.targets).toEqual(["media_worker"]);
   });
 
-  it("never carries secrets from homeserver.yaml", () => {
+  it("never carries a secret of the lab: no secret key names, and none of the real values (homeserver.yaml, signing key, container env)", () => {
     const text = JSON.stringify(t);
     expect(text).not.toMatch(/registration_shared_secret|macaroon_secret_key|form_secret|password/i);
+    const secrets = labSecrets(requireLab().configDir);
+    expect(secrets.length).toBeGreaterThanOrEqual(6); // database and Redis passwords (also in the env), three Synapse secrets, the signing key
+    expect(leakedIn(text, secrets)).toEqual([]);
   });
 });
