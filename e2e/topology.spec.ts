@@ -68,6 +68,20 @@ test.describe("topology", () => {
     await expect(page).toHaveURL(/\/login/);
     const res = await page.request.get("/api/topology");
     expect(res.status()).toBe(401);
+    expect((await context.cookies()).find((c) => c.name === "fleet_session")).toBeUndefined();
+  });
+
+  test("a sign-out the server refuses says so, and the session stays", async ({ page }) => {
+    // The server never sees this request (the shared session survives); the page must not pretend it was signed out.
+    await page.route("**/api/auth/logout", (route) => route.fulfill({ status: 503, json: { error: { code: "unavailable", message: "The database is not reachable" } } }));
+    await page.goto("/");
+    const signOut = page.getByRole("button", { name: "Sign out" });
+    // Only a hydrated button reads the answer; before hydration the form would post natively.
+    await expect.poll(() => signOut.evaluate((el) => Object.keys(el).some((k) => k.startsWith("__reactProps")))).toBe(true);
+    await signOut.click();
+    await expect(page.getByRole("navigation", { name: "Screens" }).getByRole("alert")).toContainText("Sign-out failed: The database is not reachable");
+    expect(new URL(page.url()).pathname).toBe("/");
+    expect((await page.request.get("/api/auth/me")).status()).toBe(200);
   });
 });
 
@@ -87,5 +101,34 @@ test.describe("sign-in page", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("main").getByRole("alert")).toContainText(/invalid|incorrect/i);
     expect((await page.context().cookies()).find((c) => c.name === "fleet_session")).toBeUndefined();
+  });
+
+  test("without JavaScript, signs in and out through the forms", async ({ browser, baseURL }) => {
+    // What a click before hydration meets: plain forms, answered by the server with 303s.
+    const context = await browser.newContext({ baseURL, javaScriptEnabled: false, storageState: { cookies: [], origins: [] } });
+    const page = await context.newPage();
+    const session = async () => (await context.cookies()).find((c) => c.name === "fleet_session");
+    await page.goto("/login?next=%2Fhistory");
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill("definitely-not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/login\?error=invalid&next=%2Fhistory$/);
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Invalid username or password.");
+    expect(await session()).toBeUndefined();
+
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill(process.env.FLEET_E2E_PASSWORD!);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/history$/);
+    await expect(page.getByRole("link", { name: "History" })).toHaveAttribute("aria-current", "page");
+    await expect(page.getByTestId("current-user")).toHaveText("admin");
+    expect(await session()).toBeDefined();
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+    expect(await session()).toBeUndefined();
+    expect((await page.request.get("/api/topology")).status()).toBe(401);
+    await context.close();
   });
 });

@@ -7,7 +7,10 @@ import { authenticateRequest } from "@/lib/auth";
 import { safeNextPath } from "@/lib/auth/redirect";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Sign in · Synapse Fleet" };
+// The site sends Referrer-Policy: no-referrer, under which a browser's form post carries
+// "Origin: null" and the login route's Origin check refuses it. same-origin still sends no
+// referrer to any other site, and lets the form without JavaScript say where it comes from.
+export const metadata: Metadata = { title: "Sign in · Synapse Fleet", referrer: "same-origin" };
 
 type Query = { next?: string | string[]; error?: string | string[]; retry?: string | string[] };
 

@@ -38,6 +38,10 @@ export function SignOutForm() {
 
   return (
     <form method="post" action="/api/auth/logout" onSubmit={onSubmit}>
+      {/* Under the site's Referrer-Policy: no-referrer a form post carries "Origin: null", which the
+          logout route's Origin check refuses. same-origin still sends no referrer to other sites.
+          React hoists this into the head of every page that has the control. */}
+      <meta name="referrer" content="same-origin" />
       <button
         type="submit"
         disabled={pending}
