@@ -1,6 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import net from "node:net";
+import { isDeepStrictEqual } from "node:util";
 import { configFiles, FleetApi, homeserver, httpBase } from "./fleet-api";
 import { createRoom, download, getEvent, login, MAIN, registerUser, sendMessage, upload, versions, whoami } from "./matrix";
 
@@ -11,6 +12,26 @@ test.describe.configure({ mode: "serial", timeout: 480_000 });
 const lab = (...args: string[]) => execFileSync("bash", ["lab/lab.sh", ...args], { stdio: "ignore", timeout: 300_000 });
 const managedContainers = () =>
   execFileSync("docker", ["ps", "-aq", "--no-trunc", "--filter", "label=io.synapse-fleet.managed=true"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).sort();
+
+/** The one running container the dashboard made for worker `name`. */
+function containerOf(name: string): string {
+  const ids = execFileSync("docker", ["ps", "-q", "--filter", `label=io.synapse-fleet.worker=${name}`], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+  expect(ids, `one container for ${name}`).toHaveLength(1);
+  return ids[0];
+}
+/** Its Docker network aliases: the names other processes reach it by. */
+function networkAliases(name: string): string[] {
+  const out = execFileSync("docker", ["inspect", "--format", "{{json .NetworkSettings.Networks}}", containerOf(name)], { encoding: "utf8" });
+  return Object.values(JSON.parse(out) as Record<string, { Aliases: string[] | null }>).flatMap((n) => n.Aliases ?? []);
+}
+const homeserverText = () => configFiles()["homeserver.yaml"];
+const withoutKeys = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+/** The plans edit homeserver.yaml keeping its comments: every comment line before is still there. */
+function expectCommentsKept(before: string, after: string) {
+  const comments = (text: string) => text.split("\n").filter((l) => /^\s*#/.test(l)).map((l) => l.trim());
+  const kept = comments(after);
+  expect(comments(before).filter((c) => !kept.includes(c))).toEqual([]);
+}
 
 let api: FleetApi;
 let user: { user: string; password: string };
@@ -36,6 +57,8 @@ async function waitForProgress(page: Page, status: "succeeded" | "failed", timeo
 }
 
 test("one click adds a generic worker to a single process; clients log in through it", async ({ page }) => {
+  const hsBefore = homeserver();
+  const textBefore = homeserverText();
   await page.goto("/");
   await expect(page.getByRole("article")).toHaveCount(1); // main alone
   await page.getByRole("group", { name: "Deployment actions" }).getByRole("button", { name: "Add worker", exact: true }).click();
@@ -45,7 +68,16 @@ test("one click adds a generic worker to a single process; clients log in throug
   const generic = t.processes.filter((p) => p.type === "generic");
   expect(generic).toHaveLength(1);
   await expect(page.getByRole("article", { name: generic[0].name }).getByTestId("health")).toHaveText("healthy", { timeout: 30_000 });
-  expect(homeserver().instance_map?.main).toBeDefined();
+  // The first worker needs main's replication listener and instance_map.main, nothing else: a
+  // generic worker writes no stream, so it has no instance_map entry and stream_writers stays absent.
+  const hs = homeserver();
+  const replication = { port: 9093, type: "http", bind_addresses: ["0.0.0.0"], resources: [{ names: ["replication"] }] };
+  expect(hs.instance_map).toEqual({ main: { host: "synapse", port: 9093 } });
+  expect(hs.listeners).toEqual(expect.arrayContaining([replication]));
+  expect((hs.listeners as unknown[]).filter((l) => !isDeepStrictEqual(l, replication))).toEqual(hsBefore.listeners);
+  expect(hs.stream_writers).toBeUndefined();
+  expect(withoutKeys(hs, ["instance_map", "listeners"])).toEqual(withoutKeys(hsBefore, ["instance_map", "listeners"]));
+  expectCommentsKept(textBefore, homeserverText());
 
   const base = httpBase(t, generic[0].name);
   expect(await versions(base)).toEqual(expect.arrayContaining(["v1.11"]));
@@ -109,6 +141,8 @@ test("scaling generic workers to three gives three healthy workers with distinct
 });
 
 test("a federation sender and an event persister join; Synapse accepts it and persists a message sent through a worker", async () => {
+  const hsBefore = homeserver();
+  const textBefore = homeserverText();
   for (const type of ["federation_sender", "event_persister"]) {
     const op = await api.run("POST", "/api/workers", { type });
     operationsSoFar += 1;
@@ -118,6 +152,21 @@ test("a federation sender and an event persister join; Synapse accepts it and pe
   expect(t.processes.some((p) => p.type === "federation_sender")).toBe(true);
   const persister = t.processes.find((p) => p.type === "event_persister")!;
   expect(persister.streams).toEqual(["events"]);
+  // homeserver.yaml gained exactly: the sender in federation_sender_instances, the persister in
+  // stream_writers.events and in instance_map at an address of its container and its replication port.
+  const sender = t.processes.find((p) => p.type === "federation_sender")!;
+  const hs = homeserver();
+  expect(hs.federation_sender_instances).toEqual([...((hsBefore.federation_sender_instances as string[] | undefined) ?? []), sender.name]);
+  expect(hs.stream_writers).toEqual({ ...((hsBefore.stream_writers as object | undefined) ?? {}), events: [persister.name] });
+  const replicationPort = persister.listeners.find((l) => l.resources.includes("replication"))?.port;
+  expect(replicationPort).toBeDefined();
+  expect(Object.keys(hs.instance_map ?? {}).sort()).toEqual([...Object.keys(hsBefore.instance_map ?? {}), persister.name].sort());
+  expect(hs.instance_map?.[persister.name]?.port).toBe(replicationPort);
+  expect(networkAliases(persister.name)).toContain(hs.instance_map?.[persister.name]?.host);
+  for (const [name, entry] of Object.entries(hsBefore.instance_map ?? {})) expect(hs.instance_map?.[name], `instance_map.${name}`).toEqual(entry);
+  const changed = ["federation_sender_instances", "stream_writers", "instance_map"];
+  expect(withoutKeys(hs, changed)).toEqual(withoutKeys(hsBefore, changed));
+  expectCommentsKept(textBefore, homeserverText());
   expect(t.processes.filter((p) => p.health !== "healthy").map((p) => `${p.name}=${p.health}`)).toEqual([]);
 
   const worker = httpBase(t, t.processes.find((p) => p.type === "generic")!.name);
@@ -147,13 +196,22 @@ test("an add-worker whose process cannot start fails, and leaves files and conta
   }
 });
 
-test("two add-worker requests at once never collide", async () => {
-  const [a, b] = await Promise.all([api.call<{ operationId?: string }>("POST", "/api/workers", { type: "generic" }), api.call<{ operationId?: string }>("POST", "/api/workers", { type: "generic" })]);
-  expect([a.status, b.status].sort()).toEqual(a.status === 202 && b.status === 202 ? [202, 202] : [202, 409]);
-  const ops = await Promise.all([a, b].filter((r) => r.status === 202).map((r) => api.waitFor(r.json.operationId!)));
-  operationsSoFar += ops.length;
-  expect(ops.map((o) => o.status)).toEqual(ops.map(() => "succeeded"));
+test("two add-worker requests at once: one is accepted, the other gets 409 operation_in_flight and adds nothing", async () => {
+  const genericBefore = (await api.topology()).processes.filter((p) => p.type === "generic").length;
+  const containersBefore = managedContainers();
+  type Answer = { operationId?: string; error?: { code: string; details?: { reason?: string } } };
+  const answers = await Promise.all([api.call<Answer>("POST", "/api/workers", { type: "generic" }), api.call<Answer>("POST", "/api/workers", { type: "generic" })]);
+  expect(answers.map((r) => r.status).sort()).toEqual([202, 409]);
+  const accepted = answers.find((r) => r.status === 202)!;
+  const refused = answers.find((r) => r.status === 409)!;
+  expect(refused.json.error).toMatchObject({ code: "conflict", details: { reason: "operation_in_flight" } });
+  expect(refused.json.operationId).toBeUndefined();
+  const op = await api.waitFor(accepted.json.operationId!);
+  operationsSoFar += 1;
+  expect(op.status, op.error ?? "").toBe("succeeded");
   const t = await api.topology();
+  expect(t.processes.filter((p) => p.type === "generic")).toHaveLength(genericBefore + 1);
+  expect(managedContainers().filter((id) => !containersBefore.includes(id))).toHaveLength(1);
   const names = t.processes.map((p) => p.name);
   expect(new Set(names).size).toBe(names.length);
   const http = t.processes.flatMap((p) => p.listeners.filter((l) => l.type === "http").map((l) => l.port));
@@ -171,11 +229,27 @@ test("an operator's docker-compose up -d --remove-orphans neither removes nor du
 
 test("rollback to single process leaves main serving client and media; restore brings the workers back", async ({ page }) => {
   const workersBefore = (await api.topology()).processes.filter((p) => p.name !== "main").map((p) => p.name).sort();
+  expect(workersBefore.length).toBeGreaterThanOrEqual(6);
   await page.goto("/");
   await page.getByRole("button", { name: "More deployment actions" }).click();
   await page.getByRole("menuitem", { name: "Rollback to single process" }).click();
   const dialog = page.getByRole("dialog", { name: "Rollback to single process" });
-  await expect(dialog.getByTestId("plan")).toContainText("main");
+  // The dialog lists every step of the plan, in order: each worker stopped and its container
+  // removed, the files written, main restarted and waited for.
+  const steps = dialog.getByTestId("plan").getByRole("region", { name: "Steps" }).getByRole("listitem");
+  await expect(steps.first()).toBeVisible();
+  const lines = await steps.allInnerTexts();
+  const preview = await api.call<{ steps: unknown[] }>("POST", "/api/plans", { intent: { kind: "rollback_to_single_process" } });
+  expect(preview.status).toBe(200);
+  expect(lines).toHaveLength(preview.json.steps.length);
+  for (const name of workersBefore) {
+    expect(lines.filter((l) => l.startsWith(`Stop ${name} `)), `stop ${name}`).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith(`Remove container ${name} `)), `remove ${name}`).toHaveLength(1);
+  }
+  expect(lines.filter((l) => /^(Stop|Remove container) /.test(l))).toHaveLength(2 * workersBefore.length);
+  expect(lines.filter((l) => l.startsWith("Write config files"))).toHaveLength(1);
+  expect(lines.filter((l) => l.startsWith("Restart main "))).toHaveLength(1);
+  expect(lines.at(-1)).toMatch(/^Wait until healthy main /);
   await dialog.getByRole("button", { name: "Apply" }).click();
   await waitForProgress(page, "succeeded");
   operationsSoFar += 1;
