@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Synapse Fleet lab: a real Synapse 1.160 worker deployment on local Docker.
-# Usage: lab/lab.sh build | up [workers|single] | reset [workers|single] | down | status | selftest [args] | env
+# Usage: lab/lab.sh build | up [workers|single] | reset [workers|single] | down | status | selftest [args] | env | render MODE DIR
 set -euo pipefail
 
 LAB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -429,6 +429,23 @@ FLEET_LAB_SYNAPSE_URL=http://localhost:8008
 EOF
 }
 
+# The config files `up MODE` writes, written into DIR instead (nothing else is touched): for tests
+# that compare the planner's fixture with the lab (tests/lab-fixture.test.ts), single mode included.
+cmd_render() { # render MODE DIR
+  local mode="${1:-}" dir="${2:-}"
+  [[ "$mode" == workers || "$mode" == single ]] || die "usage: render workers|single DIR"
+  [[ -n "$dir" && -d "$dir" ]] || die "render: $dir is not a directory"
+  [[ -f "$STATE/secrets.env" && -f "$STATE/synapse-secrets.yaml" ]] || die "no lab state; run: lab/lab.sh up"
+  # shellcheck disable=SC1091
+  . "$STATE/secrets.env"
+  CONFIG="$(cd "$dir" && pwd)"
+  mkdir -p "$CONFIG/workers" "$CONFIG/prometheus"
+  write_log_config
+  [[ "$mode" == workers ]] && write_workers
+  write_homeserver "$mode"
+  write_prometheus "$mode"
+}
+
 cmd_selftest() {
   node "$LAB/selftest.mjs" "$@"
 }
@@ -450,9 +467,10 @@ main() {
     status) cmd_status ;;
     selftest) cmd_selftest "$@" ;;
     env) cmd_env ;;
+    render) cmd_render "$@" ;;
     check-redis) cmd_check_redis ;;
     compose) load_env; compose "$(current_mode)" "$@" ;; # the operator's own docker-compose, e.g. compose up -d --remove-orphans
-    *) echo "usage: $0 build | up [workers|single] | reset [workers|single] | down | status | selftest | env | check-redis | compose ARGS" >&2; exit 2 ;;
+    *) echo "usage: $0 build | up [workers|single] | reset [workers|single] | down | status | selftest | env | render MODE DIR | check-redis | compose ARGS" >&2; exit 2 ;;
   esac
 }
 main "$@"
