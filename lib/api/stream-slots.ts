@@ -1,5 +1,5 @@
 import "server-only";
-import type { Principal } from "@/lib/auth";
+import { watchCredential, type Principal } from "@/lib/auth";
 import { FleetError } from "@/lib/errors";
 import { MAX_STREAMS_PER_PRINCIPAL } from "@/lib/logs/limits";
 import { sseResponse, type SseChannel } from "./sse";
@@ -52,6 +52,8 @@ export async function holdingSlot<T>(principal: Principal, pool: StreamPool, fn:
 /**
  * An SSE response that holds one of the caller's `pool` slots until the stream ends. `open` runs
  * holding it and may refuse (unknown workers, no such operation): then the slot is given back.
+ * The stream ends, with a last `revoked` event saying why, as soon as the credential it was opened
+ * with stops standing (lib/auth/revocation.ts): its reconnect is then refused with 401.
  */
 export async function sseHoldingSlot(req: Request, principal: Principal, pool: StreamPool, open: () => Promise<StreamSource> | StreamSource): Promise<Response> {
   const release = acquireStreamSlot(principal, pool);
@@ -64,7 +66,12 @@ export async function sseHoldingSlot(req: Request, principal: Principal, pool: S
   }
   return sseResponse(req, (channel) => {
     const stop = source(channel);
+    const unwatch = watchCredential(principal, (reason) => {
+      channel.send("revoked", { reason });
+      channel.close();
+    });
     return () => {
+      unwatch();
       stop();
       release();
     };

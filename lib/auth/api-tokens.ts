@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { getDb, type ApiToken } from "@/lib/db";
+import { credentialsChanged } from "./credential-events";
 import { AuthError } from "./errors";
 import { isRole, type Role } from "./roles";
 import { randomSecret, sha256Hex } from "./secrets";
@@ -65,7 +66,9 @@ export async function revokeApiToken(id: string, now = new Date()): Promise<Publ
   const row = await db.apiToken.findUnique({ where: { id } });
   if (!row) throw new AuthError("not_found", `No API token ${id}`);
   if (row.revokedAt) return toPublicToken(row);
-  return toPublicToken(await db.apiToken.update({ where: { id }, data: { revokedAt: now } }));
+  const revoked = toPublicToken(await db.apiToken.update({ where: { id }, data: { revokedAt: now } }));
+  credentialsChanged();
+  return revoked;
 }
 
 /** All tokens, newest first, revoked ones included. */

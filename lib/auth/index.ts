@@ -9,3 +9,4 @@ export { createApiToken, listApiTokens, revokeApiToken, verifyApiToken, type Pub
 export { login, logout, type LoginResult } from "./login";
 export { clearedSessionCookie, isHttpsRequest, sessionCookie, SESSION_COOKIE } from "./cookies";
 export { authenticateRequest, clientIp, sessionTokenOf, type Principal } from "./request";
+export { RECHECK_MS, recheckCredentials, watchCredential, watchedCredentials } from "./revocation";

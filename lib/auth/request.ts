@@ -3,6 +3,7 @@ import { timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 import { verifyApiToken } from "./api-tokens";
 import { readCookie, SESSION_COOKIE } from "./cookies";
+import { rememberCredential } from "./revocation";
 import type { Role } from "./roles";
 import { validateSession } from "./sessions";
 
@@ -25,13 +26,14 @@ export async function authenticateRequest(req: Request): Promise<Principal | nul
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) return null;
     const token = await verifyApiToken(match[1]);
-    return token ? { kind: "token", userId: null, name: token.name, role: token.role } : null;
+    return token ? rememberCredential({ kind: "token", userId: null, name: token.name, role: token.role }, { kind: "token", id: token.id }) : null;
   }
   const cookie = sessionTokenOf(req);
   if (!cookie) return null;
   const session = await validateSession(cookie);
   if (!session) return null;
-  return { kind: "session", userId: session.userId, name: session.username, role: session.role, sessionId: session.sessionId };
+  const principal: Principal = { kind: "session", userId: session.userId, name: session.username, role: session.role, sessionId: session.sessionId };
+  return rememberCredential(principal, { kind: "session", id: session.sessionId });
 }
 
 /** The session token in the request's cookie, if any. */

@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/lib/db";
+import { credentialsChanged } from "./credential-events";
 import { isRole, type Role } from "./roles";
 import { randomSecret, sha256Hex } from "./secrets";
 
@@ -59,13 +60,16 @@ export async function validateSession(token: string, now = new Date()): Promise<
 export async function deleteSession(token: string): Promise<void> {
   const db = await getDb();
   await db.session.deleteMany({ where: { tokenHash: sha256Hex(token) } });
+  credentialsChanged();
 }
 
 /** Ends all sessions of a user, or all but one (a self-service password change keeps its own). */
 export async function deleteUserSessions(userId: string, opts: { exceptSessionId?: string } = {}): Promise<number> {
   const db = await getDb();
   const where = opts.exceptSessionId ? { userId, id: { not: opts.exceptSessionId } } : { userId };
-  return (await db.session.deleteMany({ where })).count;
+  const { count } = await db.session.deleteMany({ where });
+  credentialsChanged();
+  return count;
 }
 
 /** Removes sessions that expired before `now` (housekeeping; safe to call any time). */

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { getDb, Prisma, type Db, type User } from "@/lib/db";
+import { credentialsChanged } from "./credential-events";
 import { AuthError } from "./errors";
 import { assertAcceptablePassword, generatePassword, hashPassword, verifyPassword } from "./password";
 import { isRole, roleSchema, type Role } from "./roles";
@@ -72,6 +73,7 @@ export async function setPassword(username: string, password: string, opts: { ke
     db.user.update({ where: { id: user.id }, data: { passwordHash } }),
     db.session.deleteMany({ where: others }),
   ]);
+  credentialsChanged();
   return toPublicUser(updated);
 }
 
@@ -111,6 +113,7 @@ export async function ensureAdmin(opts: { password?: string } = {}): Promise<Ens
       db.user.update({ where: { id: existing.id }, data: { passwordHash, role: "admin", disabled: false } }),
       db.session.deleteMany({ where: { userId: existing.id } }),
     ]);
+    credentialsChanged();
     return { action: "updated", username: "admin" };
   }
   const anyAdmin = await db.user.findFirst({ where: { role: "admin", disabled: false } });
@@ -132,7 +135,7 @@ type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 async function changeUser(username: string, data: { role?: Role; disabled?: boolean }, what: string): Promise<PublicUser> {
   const name = parseUsername(username);
   const db = await getDb();
-  return db.$transaction(
+  const changed = await db.$transaction(
     async (tx: Tx) => {
       const user = await tx.user.findUnique({ where: { username: name } });
       if (!user) throw new AuthError("not_found", `No user ${name}`);
@@ -147,6 +150,8 @@ async function changeUser(username: string, data: { role?: Role; disabled?: bool
     },
     { isolationLevel: Prisma.TransactionIsolationLevel.Serializable },
   );
+  credentialsChanged(); // a role or a disabled flag ends the streams opened under the old one
+  return changed;
 }
 
 /** Gives a user another role; the last enabled admin cannot be demoted. */
