@@ -12,6 +12,7 @@ import { liveHealthChecker, type HealthChecker } from "./health";
 import * as history from "./history";
 import { acquireLease, attachOperation, LEASE_TTL_MS, liveLeaseOperations, liveLeases, releaseLease, renewLease, type Lease } from "./lease";
 import { captureSnapshot } from "./snapshot";
+import { testPause, withTestFailure } from "./test-hooks";
 
 /**
  * Runs operations: one at a time per deployment, recorded as they go, followed live by
@@ -235,24 +236,6 @@ export async function beginOperation(
   }
 }
 
-/**
- * Test-only (FLEET_TEST_HOOKS=1): after step FLEET_TEST_PAUSE_AFTER_STEP of the plan succeeded and
- * is on record, write FLEET_TEST_PAUSE_FILE and wait — for good, so a test can kill -9 the process at
- * exactly that step boundary, or until FLEET_TEST_RESUME_FILE exists, so a test can break something
- * (stop the engine) between two steps. Off in every other case.
- */
-async function testPause(step: StepRecord): Promise<void> {
-  if (process.env.FLEET_TEST_HOOKS !== "1" || step.status !== "succeeded" || String(step.index) !== process.env.FLEET_TEST_PAUSE_AFTER_STEP) return;
-  const { existsSync, writeFileSync } = await import("node:fs");
-  if (process.env.FLEET_TEST_PAUSE_FILE) writeFileSync(process.env.FLEET_TEST_PAUSE_FILE, `${step.index}\n`);
-  // With FLEET_TEST_RESUME_FILE: go on once the test has made it (it broke something meanwhile).
-  const resume = process.env.FLEET_TEST_RESUME_FILE;
-  for (;;) {
-    if (resume && existsSync(resume)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** The lease lapsed and another dashboard took it: this one must not take another step. */
 class LeaseLostError extends Error {}
 
@@ -287,7 +270,8 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
   };
   let outcome: Parameters<typeof history.recordFinished>[1];
   try {
-    const result = await executePlan(plan, snapshot, { ...deps, onStep }, records);
+    // The test hooks (test-hooks.ts) are inert unless FLEET_TEST_HOOKS=1.
+    const result = await executePlan(plan, snapshot, withTestFailure({ ...deps, onStep }, plan.steps.length), records);
     outcome = result.ok
       ? { status: "succeeded", error: null, failureLogs: null, snapshotAfter: null }
       : { status: "failed", error: result.error, failureLogs: result.failureLogs, snapshotAfter: null };
