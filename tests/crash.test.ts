@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Intent } from "@/lib/synapse/plan-schema";
-import { docker, eventually, readTree, requireLab } from "./lab-env";
+import { docker, eventually, labSynapseHealthy, readTree, requireLab } from "./lab-env";
 
 type Report = { started?: string; finished?: string; error?: string | null; crashed?: string; history?: Array<{ id: string; status: string; actor: string; restoreOf: string | null; error: string | null; summary: string }> };
 
@@ -60,14 +60,7 @@ function labContainers(): string[] {
     .concat(docker("ps", "-a", "--filter", "label=io.synapse-fleet.managed=true", "--format", "{{.Names}} {{.State}}").split("\n").filter(Boolean).sort());
 }
 
-/** Every Synapse container of the lab runs, and those with a healthcheck pass it (the federation sender has none). */
-const healthy = (processes = 4) =>
-  eventually(async () => {
-    const names = docker("ps", "-a", "--filter", "label=com.docker.compose.project=fleetlab", "--format", "{{.Names}}").split("\n").filter((n) => /synapse/.test(n));
-    if (names.length < processes) return false;
-    const states = docker("inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", ...names).split("\n");
-    return states.every((s) => s === "running healthy" || s === "running none");
-  }, 180_000, "the lab's Synapse processes running and healthy");
+const healthy = (processes = 4) => labSynapseHealthy(processes, 180_000);
 
 /** Starts `intent`, kills the process for good once step `after` is on record, then restarts and recovers. */
 async function crashAndRecover(intent: Intent, after: number): Promise<{ interrupted: NonNullable<Report["history"]>[number]; putBack: NonNullable<Report["history"]>[number] }> {

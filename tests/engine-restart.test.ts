@@ -3,12 +3,12 @@
 // engine went away, other changes are refused while it is put back, the topology says the engine is
 // unreachable, and once the engine answers again the deployment is put back to the snapshot from
 // before the add — no container of it left, files byte for byte, every lab process healthy.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, eventually, readTree, requireLab } from "./lab-env";
+import { docker, eventually, labSynapseHealthy, readTree, requireLab, startEngine, stopEngine } from "./lab-env";
 
 let configDir: string;
 let dataDir: string;
@@ -16,33 +16,9 @@ let pristine: Map<string, Buffer>;
 const pauseFile = path.join(os.tmpdir(), `fleet-engine-pause-${process.pid}`);
 const resumeFile = path.join(os.tmpdir(), `fleet-engine-resume-${process.pid}`);
 
-const engineUp = () => {
-  try {
-    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-function startEngine(): void {
-  if (engineUp()) return;
-  // As scripts/common.sh does: a killed dockerd may leave its socket and pid file behind.
-  fs.rmSync("/var/run/docker.sock", { force: true });
-  fs.rmSync("/var/run/docker.pid", { force: true });
-  const out = fs.openSync("/var/log/dockerd.log", "a");
-  spawn("dockerd", [], { detached: true, stdio: ["ignore", out, out] }).unref();
-}
-
-const labHealthy = () =>
-  eventually(async () => {
-    const names = docker("ps", "-a", "--filter", "label=com.docker.compose.project=fleetlab", "--format", "{{.Names}}").split("\n").filter((n) => /synapse/.test(n));
-    if (names.length < 4) return false;
-    return docker("inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", ...names).split("\n").every((s) => s === "running healthy" || s === "running none");
-  }, 240_000, "the lab's Synapse processes running and healthy");
+const labHealthy = () => labSynapseHealthy();
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error("this test stops and starts dockerd: run it as root (npm test does)");
   ({ configDir } = requireLab());
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-engine-restart-"));
   process.env.FLEET_DATA_DIR = dataDir;
@@ -54,8 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const f of [pauseFile, resumeFile]) fs.rmSync(f, { force: true });
   delete process.env.FLEET_TEST_HOOKS;
-  startEngine();
-  await eventually(async () => engineUp(), 60_000, "dockerd answering");
+  await startEngine();
   for (const c of docker("ps", "-aq", "--filter", "label=io.synapse-fleet.worker=engine_test1").split("\n").filter(Boolean)) docker("rm", "-f", c);
   if (pristine) {
     const now = readTree(configDir);
@@ -78,17 +53,7 @@ describe("the engine restarts during an operation", () => {
     const { operationId } = await startOperation({ kind: "add_worker", type: "generic", name: "engine_test1" }, "engine-test");
     await eventually(async () => fs.existsSync(pauseFile), 120_000, "the add paused after starting the new worker");
 
-    execFileSync("pkill", ["-TERM", "-x", "dockerd"]);
-    // Gone, not shutting down (while it stops the containers it still answers some calls).
-    const running = () => {
-      try {
-        execFileSync("pgrep", ["-x", "dockerd"], { stdio: "ignore" });
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    await eventually(async () => !running(), 90_000, "dockerd exited");
+    await stopEngine();
     fs.writeFileSync(resumeFile, "go");
 
     const interrupted = await eventually(async () => {
@@ -103,8 +68,7 @@ describe("the engine restarts during an operation", () => {
     expect(refused?.name).toBe("OperationConflictError");
     expect(refused?.message).toMatch(/is being put back/);
 
-    startEngine();
-    await eventually(async () => engineUp(), 60_000, "dockerd answering again");
+    await startEngine();
     const putBack = await eventually(async () => {
       const op = (await listHistory({ limit: 10 })).find((o) => o.restoreOf === operationId);
       return op && op.status !== "applying" ? op : null;

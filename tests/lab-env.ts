@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 
 /** Integration tests need the running lab; say how to get it instead of skipping. */
@@ -41,4 +41,52 @@ export function readTree(dir: string): Map<string, Buffer> {
   };
   walk("");
   return out;
+}
+
+/** Every Synapse container of the lab runs, and those with a healthcheck pass it (the federation sender has none). */
+export function labSynapseHealthy(processes = 4, timeoutMs = 240_000): Promise<true> {
+  return eventually(async () => {
+    const names = docker("ps", "-a", "--filter", "label=com.docker.compose.project=fleetlab", "--format", "{{.Names}}").split("\n").filter((n) => /synapse/.test(n));
+    if (names.length < processes) return false;
+    const states = docker("inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", ...names).split("\n");
+    return states.every((s) => s === "running healthy" || s === "running none");
+  }, timeoutMs, "the lab's Synapse processes running and healthy");
+}
+
+// The Docker Engine itself, for the tests that take it away for real. They run as root (npm test does).
+
+export function engineUp(): boolean {
+  try {
+    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function dockerdRunning(): boolean {
+  try {
+    execFileSync("pgrep", ["-x", "dockerd"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM to dockerd, then waits until it is gone, not merely shutting down (while it stops the containers it still answers some calls). */
+export async function stopEngine(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error("this test stops and starts dockerd: run it as root (npm test does)");
+  execFileSync("pkill", ["-TERM", "-x", "dockerd"]);
+  await eventually(async () => !dockerdRunning(), 90_000, "dockerd exited");
+}
+
+/** Starts dockerd as scripts/common.sh does (a killed one may leave its socket and pid file behind) and waits until it answers. */
+export async function startEngine(): Promise<void> {
+  if (!engineUp()) {
+    rmSync("/var/run/docker.sock", { force: true });
+    rmSync("/var/run/docker.pid", { force: true });
+    const out = openSync("/var/log/dockerd.log", "a");
+    spawn("dockerd", [], { detached: true, stdio: ["ignore", out, out] }).unref();
+  }
+  await eventually(async () => engineUp(), 60_000, "dockerd answering");
 }
