@@ -112,8 +112,9 @@ export function TopologyView() {
         {isPending ? <p className="text-zinc-500">Reading the deployment…</p> : null}
         {t && !t.docker.reachable ? (
           <p role="alert" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200">
-            Docker Engine is unreachable ({t.docker.error}). Check that the daemon runs and that the dashboard can open its socket
-            (DOCKER_HOST); this page reconnects by itself.
+            {t.docker.error ?? "Docker Engine is unreachable"}. Check that the daemon runs and that the dashboard can open its socket
+            (DOCKER_HOST); this page reconnects by itself.{" "}
+            {t.processes.length > 0 ? "The processes below are as last seen; their state is unknown until then." : null}
           </p>
         ) : null}
         {t ? (

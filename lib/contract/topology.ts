@@ -38,7 +38,7 @@ export const processSchema = z.object({
   streams: z.array(z.string()).describe("streams this process writes (stream_writers)"),
   app: z.string(),
   configFile: z.string().nullable().describe("worker file relative to the config directory"),
-  state: z.string().describe("container state: running, exited, created, restarting, paused, dead, or missing (configured, no container)"),
+  state: z.string().describe("container state: running, exited, created, restarting, paused, dead, missing (configured, no container), or unknown (the engine is unreachable: as last seen)"),
   health: healthSchema,
   listeners: z.array(listenerSchema),
   ports: z.array(z.object({ container: z.number(), host: z.number().nullable(), protocol: z.string() })),

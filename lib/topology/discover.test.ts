@@ -6,11 +6,18 @@ import type { RuntimeUnit } from "@/lib/docker/runtime";
 
 // The engine is faked here (the integration tests use the real one): these are the containers it lists.
 const units: RuntimeUnit[] = [];
-vi.mock("@/lib/docker/runtime", () => ({
-  listUnits: async () => units,
-  withDetails: async (u: RuntimeUnit) => u,
-  engineVersion: async () => ({ version: "20.10.24", apiVersion: "1.41" }),
-}));
+let engineAway = false;
+vi.mock("@/lib/docker/runtime", async () => {
+  const { DockerUnavailableError } = await import("@/lib/docker/client");
+  return {
+    listUnits: async () => {
+      if (engineAway) throw new DockerUnavailableError(Object.assign(new Error("connect ENOENT /var/run/docker.sock"), { code: "ENOENT" }));
+      return units;
+    },
+    withDetails: async (u: RuntimeUnit) => u,
+    engineVersion: async () => ({ version: "20.10.24", apiVersion: "1.41" }),
+  };
+});
 vi.mock("./version", () => ({ synapseVersion: async () => "1.160.0" }));
 vi.mock("./health", () => ({ probeHealth: async (state: string) => (state === "running" ? "healthy" : "stopped"), probeAlive: async () => true }));
 
@@ -82,5 +89,23 @@ describe("discoverTopology (faked engine, real config files)", () => {
     expect(t.processes.map((p) => p.name).sort()).toEqual(["generic_worker2", "main", "sender1", "sender2"]);
     expect(t.services.map((s) => `${s.kind}:${s.name}`).sort()).toEqual(["postgres:db", "redis:cache", "traefik:proxy"]);
     expect(t.serverName).toBe("example.org");
+  });
+
+  it("while the engine is away, shows every process and service as last seen with its state unknown, and no guessed warnings", async () => {
+    const { discoverTopology } = await import("./discover");
+    const seen = await discoverTopology();
+    engineAway = true;
+    try {
+      const t = await discoverTopology();
+      expect(t.docker).toMatchObject({ reachable: false, error: "Docker Engine is unreachable: connect ENOENT /var/run/docker.sock" });
+      expect(t.processes.map((p) => p.name)).toEqual(seen.processes.map((p) => p.name));
+      expect(t.processes.every((p) => p.state === "unknown" && p.health === "unknown" && p.stats === null)).toBe(true);
+      expect(t.processes.find((p) => p.name === "generic_worker2")).toMatchObject({ type: "generic", configFile: "workers/generic_worker2.yaml" });
+      expect(t.services.map((s) => `${s.kind}:${s.state}:${s.health}`).sort()).toEqual(["postgres:unknown:unknown", "redis:unknown:unknown", "traefik:unknown:unknown"]);
+      expect(t.warnings.filter((w) => w.includes("no container runs it"))).toEqual([]);
+    } finally {
+      engineAway = false;
+    }
+    expect((await discoverTopology()).processes.find((p) => p.name === "main")).toMatchObject({ state: "running", health: "healthy" });
   });
 });

@@ -160,14 +160,17 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
   const found = (
     await Promise.all(
       units.filter(looksLikeSynapse).map(async (u) => {
-        const draft = await processFromUnit(await withDetails(u), dir, hs, warnings);
+        const detailed = await withDetails(u);
+        if (!detailed) return null;
+        const draft = await processFromUnit(detailed, dir, hs, warnings);
         if (draft && opts.probe && draft.unit) draft.health = probeHealth(draft.unit.state, draft.unit.startedAt, draft.probe);
         return draft;
       }),
     )
   ).filter((p) => p !== null);
 
-  if (hs) {
+  // Without the engine nothing says which containers exist: "no container runs it" would be a guess.
+  if (hs && dockerState.reachable) {
     const have = new Set(found.map((p) => p.name));
     for (const name of referencedWorkers(hs)) {
       if (have.has(name)) continue;
@@ -202,9 +205,31 @@ async function cachedEngineVersion(): Promise<{ version: string } | null> {
   return value;
 }
 
+/**
+ * What the engine last showed, for while it is away: an operator keeps seeing the deployment, every
+ * process and service marked `unknown` rather than vanished or "missing" (it may well still run).
+ */
+let lastSeen: Pick<Topology, "processes" | "services"> | null = null;
+
+function asUnknown(seen: Pick<Topology, "processes" | "services">): Pick<Topology, "processes" | "services"> {
+  return {
+    processes: seen.processes.map((p) => ({ ...p, state: "unknown", health: "unknown", stats: null })),
+    services: seen.services.map((s) => ({ ...s, state: "unknown", health: "unknown" })),
+  };
+}
+
 /** The whole deployment, live: containers, config, and one parallel round of /health probes. */
 export async function discoverTopology(): Promise<Topology> {
   const d = await discoverDrafts({ probe: true });
+  if (!d.docker.reachable && lastSeen) {
+    return { ...(await topologyFrom(d)), ...asUnknown(lastSeen) };
+  }
+  const t = await topologyFrom(d);
+  if (d.docker.reachable) lastSeen = { processes: t.processes, services: t.services };
+  return t;
+}
+
+async function topologyFrom(d: Awaited<ReturnType<typeof discoverDrafts>>): Promise<Topology> {
   const [processes, version, engine] = await Promise.all([
     Promise.all(
       d.drafts.map(async ({ probe: _probe, unit, health, ...p }): Promise<SynapseProcess> => ({

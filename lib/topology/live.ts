@@ -55,7 +55,10 @@ class LiveHub {
     const offContainer = events.on("container", (e) => this.onContainer(e));
     const offEngine = events.on("engine", (reachable, error) => {
       this.emit({ type: "engine", reachable, error: error ? maskValue(error) : null });
-      if (reachable) void this.syncStatsWatchers();
+      if (reachable) {
+        void this.syncStatsWatchers();
+        void this.watchRunningHealth();
+      }
     });
     this.unsubscribeEngine = () => {
       offContainer();
@@ -113,6 +116,20 @@ class LiveHub {
       /* the engine went away: the engine event says so */
     } finally {
       if (this.healthWatchers.get(containerId) === ctl) this.healthWatchers.delete(containerId);
+    }
+  }
+
+  /**
+   * After the engine comes back: a restarted engine starts its containers (restart policies) before
+   * anyone can follow its events again, so those starts are never seen. Probe every running
+   * Synapse process now, so each one's card leaves "starting" once it answers.
+   */
+  private async watchRunningHealth() {
+    try {
+      const { drafts } = await discoverDrafts();
+      for (const p of drafts) if (p.unit?.state === "running" && !this.healthWatchers.has(p.unit.id)) void this.watchHealth(p.unit.id);
+    } catch {
+      /* away again: the next engine event brings us back here */
     }
   }
 
