@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { discoverTopology } from "@/lib/topology/discover";
+import { listUnits, withDetails } from "@/lib/docker/runtime";
 import { eventually, requireLab } from "./lab-env";
 import { labSecrets, leakedIn } from "./lab-secrets";
 import type { Topology } from "@/lib/contract/topology";
@@ -59,5 +60,12 @@ describe("discovery against the running lab", () => {
     const secrets = labSecrets(requireLab().configDir);
     expect(secrets.length).toBeGreaterThanOrEqual(6); // database and Redis passwords (also in the env), three Synapse secrets, the signing key
     expect(leakedIn(text, secrets)).toEqual([]);
+  });
+
+  it("takes a container removed between the listing and its inspect as gone, not as an error", async () => {
+    const [listed] = await listUnits();
+    expect(listed).toBeDefined();
+    expect(await withDetails({ ...listed, id: "0".repeat(64), state: "removed-meanwhile" })).toBeNull();
+    expect((await withDetails(listed))?.argv.length).toBeGreaterThan(0);
   });
 });

@@ -76,6 +76,9 @@ function fromListing(c: Docker.ContainerInfo): RuntimeUnit {
 export async function listUnits(): Promise<RuntimeUnit[]> {
   try {
     const list = await docker().listContainers({ all: true });
+    // Details of containers that are gone would stay cached for good (one per removed worker).
+    const listed = new Set(list.map((c) => c.Id));
+    for (const id of inspectCache.keys()) if (!listed.has(id)) inspectCache.delete(id);
     return list.map(fromListing);
   } catch (err) {
     if (isUnreachable(err)) throw new DockerUnavailableError(err);
@@ -84,14 +87,23 @@ export async function listUnits(): Promise<RuntimeUnit[]> {
 }
 
 /**
- * Adds what only inspect knows (exact argv, environment, start time). Cached per container
- * until an engine event about it arrives, so a steady topology costs one listing.
+ * Adds what only inspect knows (exact argv, environment, start time), or null when the container
+ * is gone. Cached per container until an engine event about it arrives, so a steady topology
+ * costs one listing.
  */
-export async function withDetails(unit: RuntimeUnit): Promise<RuntimeUnit> {
+export async function withDetails(unit: RuntimeUnit): Promise<RuntimeUnit | null> {
   const key = `${unit.state}`;
   let entry = inspectCache.get(unit.id);
   if (!entry || entry.key !== key) {
-    const info = await docker().getContainer(unit.id).inspect();
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await docker().getContainer(unit.id).inspect();
+    } catch (err) {
+      // Removed between the listing and now (a worker being removed): it is simply gone.
+      if ((err as { statusCode?: number }).statusCode === 404) return null;
+      if (isUnreachable(err)) throw new DockerUnavailableError(err);
+      throw err;
+    }
     const argv = [...(info.Config.Entrypoint ? [info.Config.Entrypoint].flat() : []), ...(info.Config.Cmd ?? [])];
     const env: Record<string, string> = {};
     for (const e of info.Config.Env ?? []) {
