@@ -1,3 +1,4 @@
+import type { Route } from "./routes-table";
 import type { StreamName, WorkerType } from "./types";
 
 /**
@@ -62,8 +63,8 @@ export interface WorkerKindSpec {
   /** Extra keys of its own worker file. */
   workerFileExtra?: Record<string, unknown>;
   restart: RestartRule;
-  /** URL path prefixes the load balancer sends it (Traefik PathPrefix rules). */
-  routes: string[];
+  /** What the load balancer sends it (routes-table.ts says how the renderers read a route). */
+  routes: readonly Route[];
   /** The Traefik service shared by every worker of this kind. */
   traefikService?: string;
   defaultResources: { cpus: number; memoryMiB: number };
@@ -71,7 +72,32 @@ export interface WorkerKindSpec {
   purpose: string;
 }
 
-const clientRoutes = ["/_matrix/client", "/_synapse/client"];
+/** The guide's sync endpoints: a process caches a user's sync state, so a user stays on one worker. */
+const syncRoutes: readonly Route[] = [
+  { match: "regex", path: "^/_matrix/client/(r0|v3)/sync$", sticky: "user" },
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3)/events$", sticky: "user" },
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3)/initialSync$", sticky: "user" },
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3)/rooms/[^/]+/initialSync$", sticky: "user" },
+];
+const clientRoutes: readonly Route[] = [
+  {
+    match: "prefix", path: "/_matrix/client",
+    note: "Wider than the guide's list of worker endpoints; kept because existing deployments, the lab and its tests send all client traffic to generic workers",
+  },
+  { match: "prefix", path: "/_synapse/client" },
+  // Inside the prefix above, so they take nothing from other kinds: they only balance /sync by user.
+  ...syncRoutes.map((r) => ({ ...r, note: "balances /sync by user inside /_matrix/client" })),
+];
+/** The guide's event sending endpoints; `[^/]+` for a room id (it has no /), so they meet no other room route. */
+const eventRoutes: readonly Route[] = [
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/[^/]+/redact" },
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/[^/]+/send" },
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/[^/]+/state/" },
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3|unstable)/rooms/[^/]+/(join|invite|leave|ban|unban|kick)$" },
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3|unstable)/join/" },
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3|unstable)/knock/" },
+  { match: "regex", path: "^/_matrix/client/(api/v1|r0|v3|unstable)/profile/" },
+];
 const small = { cpus: 0.5, memoryMiB: 512 };
 const normal = { cpus: 1, memoryMiB: 1024 };
 
@@ -100,7 +126,9 @@ export const workerCatalogue: Record<WorkerKind, WorkerKindSpec> = {
   media: {
     kind: "media", type: "media", label: "Media worker", namePrefix: "media_worker", resources: ["media", "client"], streams: [], max: null,
     homeserverKey: "media_instance_running_background_jobs", workerFileExtra: { enable_media_repo: true },
-    restart: "self", routes: ["/_matrix/media", "/_matrix/client/v1/media", "/_matrix/federation/v1/media"], traefikService: "synapse-media", defaultResources: normal,
+    restart: "self", routes: [
+      { match: "prefix", path: "/_matrix/media" }, { match: "prefix", path: "/_matrix/client/v1/media" }, { match: "prefix", path: "/_matrix/federation/v1/media" },
+    ], traefikService: "synapse-media", defaultResources: normal,
     purpose: "Serves uploads, downloads and thumbnails; main stops serving media.",
   },
   federation_sender: {
@@ -115,7 +143,7 @@ export const workerCatalogue: Record<WorkerKind, WorkerKindSpec> = {
   },
   synchrotron: {
     kind: "synchrotron", type: "synchrotron", label: "Synchrotron", namePrefix: "synchrotron", resources: ["client"], streams: [], max: null,
-    restart: "self", routes: ["/_matrix/client/(r0|v3)/sync", "/_matrix/client/(api/v1|r0|v3)/events", "/_matrix/client/(api/v1|r0|v3)/initialSync"], defaultResources: normal,
+    restart: "self", routes: syncRoutes, defaultResources: normal,
     purpose: "Answers /sync; pin each user to one synchrotron.",
   },
   client_reader: {
@@ -125,17 +153,20 @@ export const workerCatalogue: Record<WorkerKind, WorkerKindSpec> = {
   },
   federation_reader: {
     kind: "federation_reader", type: "federation_reader", label: "Federation reader", namePrefix: "federation_reader", resources: ["federation"], streams: [], max: null,
-    restart: "self", routes: ["/_matrix/federation", "/_matrix/key"], defaultResources: normal,
+    restart: "self", routes: [{ match: "prefix", path: "/_matrix/federation" }, { match: "prefix", path: "/_matrix/key" }], defaultResources: normal,
     purpose: "Answers federation requests from other servers.",
   },
   federation_inbound: {
     kind: "federation_inbound", type: "federation_inbound", label: "Federation inbound", namePrefix: "federation_inbound", resources: ["federation"], streams: [], max: null,
-    restart: "self", routes: ["/_matrix/federation/v1/send"], defaultResources: normal,
+    restart: "self", routes: [
+      // The trailing / keeps send_join, send_leave and send_knock off it (they are not transactions).
+      { match: "prefix", path: "/_matrix/federation/v1/send/", sticky: "source_ip" },
+    ], defaultResources: normal,
     purpose: "Receives federation transactions; balance by source IP.",
   },
   event_creator: {
     kind: "event_creator", type: "event_creator", label: "Event creator", namePrefix: "event_creator", resources: ["client"], streams: [], max: null,
-    restart: "self", routes: ["/_matrix/client/(api/v1|r0|v3|unstable)/rooms/.*/send", "/_matrix/client/(api/v1|r0|v3|unstable)/join/"], defaultResources: normal,
+    restart: "self", routes: eventRoutes, defaultResources: normal,
     purpose: "Creates events: sends, redactions, membership changes.",
   },
   pusher: {
@@ -145,7 +176,7 @@ export const workerCatalogue: Record<WorkerKind, WorkerKindSpec> = {
   },
   user_dir: {
     kind: "user_dir", type: "user_dir", label: "User directory", namePrefix: "user_dir", resources: ["client"], streams: [], max: 1,
-    homeserverKey: "update_user_directory_from_worker", restart: "main_and_self", routes: ["/_matrix/client/(r0|v3|unstable)/user_directory/search"], defaultResources: small,
+    homeserverKey: "update_user_directory_from_worker", restart: "main_and_self", routes: [{ match: "regex", path: "^/_matrix/client/(r0|v3|unstable)/user_directory/search$" }], defaultResources: small,
     purpose: "Maintains and searches the user directory.",
   },
   appservice: {
