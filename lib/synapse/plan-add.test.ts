@@ -20,6 +20,19 @@ describe("adding a worker", () => {
     ]);
   });
 
+  it("without Traefik, tells the operator which paths to route to a kind no shared service covers, each route written out", () => {
+    // A deployment without Traefik: nothing routes by labels, so the plan must say what to route.
+    const snapshot = labSnapshot();
+    for (const p of snapshot.processes) {
+      if (p.container) p.container.labels = Object.fromEntries(Object.entries(p.container.labels).filter(([k]) => !k.startsWith("traefik.")));
+    }
+    const plan = planIntent({ kind: "add_worker", type: "synchrotron" }, { snapshot });
+    expect(planIntent({ kind: "add_worker", type: "synchrotron" }, lab()).warnings.join(" ")).not.toContain("in your load balancer");
+    const warning = plan.warnings.find((w) => w.includes("route those paths to it in your load balancer"));
+    expect(warning).toMatch(/^synchrotron1 serves .*\/sync/);
+    expect(warning).not.toContain("[object Object]");
+  });
+
   it("skips ports published by other containers", () => {
     const snapshot = labSnapshot();
     snapshot.usedHostPorts.push(8011, 8012, 9004);

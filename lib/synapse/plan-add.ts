@@ -8,6 +8,7 @@ import { addListener, appendToList, ensureMap } from "./hs-edit";
 import { countOfKind, draftHs, draftWorkers, kindLabel, type Draft, type NewWorker } from "./plan-draft";
 import { PlanError } from "./plan-schema";
 import { workerTargetEntry } from "./prometheus-targets";
+import { describeRoute } from "./routes-table";
 import { needsReplicationListener, renderWorkerFile, workerFilePath } from "./worker-file";
 
 /** Adds one worker to a draft: its file, its homeserver.yaml keys, its container spec, its metrics target. */
@@ -131,8 +132,10 @@ export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker
     peers: [...peers, ...draft.added.map((a) => a.spec)].map((c) => ({ ...c, id: "", managedByFleet: true })),
     mainHttpPort: healthListener(draft.dep.hs.listeners)?.port ?? null,
   });
-  if (spec.routes.length > 0 && !spec.traefikService)
-    draft.warnings.push(`${name} serves ${spec.routes.join(", ")}: route those paths to it in your load balancer (no shared Traefik service for this kind)`);
+  // Traefik deployments get the routes as labels; any other load balancer must be told.
+  const routedByLabels = Object.keys(containerSpec.labels).some((k) => k.startsWith("traefik.http.routers."));
+  if (spec.routes.length > 0 && !spec.traefikService && !routedByLabels)
+    draft.warnings.push(`${name} serves ${spec.routes.map(describeRoute).join(", ")}: route those paths to it in your load balancer`);
   const added: NewWorker = { name, kind: input.kind, httpPort: http, spec: containerSpec };
   draft.added.push(added);
   return added;

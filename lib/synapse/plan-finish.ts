@@ -5,6 +5,7 @@ import { healthTimeout } from "./plan-context";
 import { applyFileChanges, draftFiles, refuseNewErrors, type Draft } from "./plan-draft";
 import { restartsFor } from "./plan-restarts";
 import type { Intent, Plan, Step } from "./plan-schema";
+import { assertNoRouteConflicts } from "./routes-table";
 
 /**
  * Turns a draft of adds and removes into a plan, in a safe order:
@@ -20,6 +21,8 @@ export function finishWorkerPlan(draft: Draft, intent: Intent, summary: string):
   const removedNames = new Set(draft.removed.map((w) => w.name));
   const addedNames = draft.added.map((w) => w.name);
   const staying = dep.workers.filter((w) => !removedNames.has(w.name));
+  // Two kinds claiming the same paths at the same priority would split a route at random.
+  assertNoRouteConflicts([...staying.flatMap((w) => (w.kind ? [w.kind] : [])), ...draft.added.map((w) => w.kind)]);
   const hsChange = files.find((f) => f.path === HOMESERVER_FILE);
   const set = restartsFor({
     before: dep.hs,
