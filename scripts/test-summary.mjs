@@ -72,8 +72,14 @@ function playwrightOutcomes(report) {
   return out;
 }
 
-const pw = read("playwright.json");
-if (pw) {
+/** Adds one Playwright JSON report (the main run, or the run with the dashboard on PostgreSQL) to the totals. */
+function addPlaywright(file, label) {
+  const pw = read(file);
+  if (!pw) {
+    failed += 1;
+    lines.push(`${label}: no report`);
+    return;
+  }
   const report = JSON.parse(pw);
   const s = report.stats;
   const o = playwrightOutcomes(report);
@@ -85,11 +91,17 @@ if (pw) {
   // something else kept them from running (a failed setup outside any test, a fatal error): a failure.
   if (o.didNotRun > 0 && s.unexpected + s.flaky + o.interrupted === 0) failed += o.didNotRun;
   if ((report.errors ?? []).length > 0) failed += 1;
-  lines.push(`playwright: ${s.expected} passed, ${s.unexpected} failed, ${s.flaky} flaky, ${o.skipped} skipped, ${o.interrupted} interrupted, ${o.didNotRun} did not run`);
-} else {
-  failed += 1;
-  lines.push("playwright: no report");
+  lines.push(`${label}: ${s.expected} passed, ${s.unexpected} failed, ${s.flaky} flaky, ${o.skipped} skipped, ${o.interrupted} interrupted, ${o.didNotRun} did not run`);
 }
+
+addPlaywright("playwright.json", "playwright");
+// The access and lifecycle specs again, the dashboard on PostgreSQL; scripts/test.sh also notes
+// whether the run left its users and tokens in the schema (else it never used PostgreSQL).
+addPlaywright("playwright-postgres.json", "playwright (PostgreSQL)");
+const pgUsed = checks?.includes("postgres schema used");
+if (pgUsed) passed += 1;
+else failed += 1;
+lines.push(`postgres schema: ${pgUsed ? "used by the run" : "not used (or not read)"}`);
 
 console.log(lines.join("\n"));
 console.log(`${passed} passed, ${failed} failed`);

@@ -26,5 +26,40 @@ bash lab/lab.sh selftest | tee "$results/selftest.txt" || status=1
 say "Browser tests (Playwright, Debian chromium)"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright.json" npx playwright test --reporter=list,json || status=1
 
+say "Browser tests with the dashboard on PostgreSQL (setup, access and lifecycle specs)"
+# A schema of the lab's PostgreSQL made for this run (the lab's role may not create databases; a
+# schema is the unit the app isolates by, DATABASE_URL ?schema=), dropped after, even on failure.
+pg_schema="fleet_e2e_$$_$(date +%s)"
+pg_url="$(node -e 'const u = new URL(process.argv[1]); u.searchParams.set("schema", process.argv[2]); console.log(u.toString())' "${FLEET_TEST_DATABASE_URL:?the lab env names its PostgreSQL}" "$pg_schema")"
+# Prints how many users and API tokens the run left in the schema (proof the dashboard and the
+# CLI used it), then drops it.
+pg_report_and_drop() {
+  node --input-type=module -e '
+    import pg from "pg";
+    const [url, schema] = process.argv.slice(1);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const q = (t) => c.query(`SELECT count(*)::int AS n FROM "${schema}"."${t}"`).then((r) => r.rows[0].n, () => 0);
+      console.log(`${await q("User")} users, ${await q("ApiToken")} API tokens`);
+    } finally {
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    }' "$FLEET_TEST_DATABASE_URL" "$pg_schema"
+}
+trap 'pg_report_and_drop >/dev/null 2>&1 || true' EXIT
+pg_started=$SECONDS
+FLEET_E2E_DB=postgres FLEET_E2E_DATABASE_URL="$pg_url" PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright-postgres.json" \
+  npx playwright test --reporter=list,json || status=1
+echo "PostgreSQL browser run: $((SECONDS - pg_started)) s"
+if in_schema="$(pg_report_and_drop)"; then
+  echo "PostgreSQL schema $pg_schema held $in_schema; dropped"
+  # Nothing written there means the run did not use PostgreSQL at all.
+  case "$in_schema" in 0\ users*) echo "postgres run: the schema is empty" >>"$results/checks.txt"; status=1 ;; *) echo "postgres schema used" >>"$results/checks.txt" ;; esac
+else
+  echo "postgres run: could not read or drop schema $pg_schema" >>"$results/checks.txt"; status=1
+fi
+trap - EXIT
+
 node scripts/test-summary.mjs "$results" || status=1
 exit $status
