@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { docker, labContainer } from "./lab";
+import { BEHAVIOUR_DEADLINE_MS, measurePromise } from "../tests/promise";
 
 const card = (page: Page, name: string) => page.getByRole("article", { name, exact: true });
 
@@ -37,9 +38,10 @@ test.describe("topology", () => {
     await expect(page.getByTestId("live-status")).toHaveText("Live");
     try {
       docker("stop", media);
-      const stoppedAt = Date.now();
-      await expect(card(page, "media_worker")).toHaveAttribute("data-state", "exited", { timeout: 2_000 });
-      await expect(card(page, "media_worker").getByTestId("health")).toHaveText("stopped", { timeout: Math.max(100, 2_000 - (Date.now() - stoppedAt)) });
+      await measurePromise("a docker stop shown on the card", 2_000, async () => {
+        await expect(card(page, "media_worker")).toHaveAttribute("data-state", "exited", { timeout: BEHAVIOUR_DEADLINE_MS });
+        await expect(card(page, "media_worker").getByTestId("health")).toHaveText("stopped", { timeout: BEHAVIOUR_DEADLINE_MS });
+      });
     } finally {
       docker("start", media);
     }
