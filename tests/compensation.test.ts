@@ -1,0 +1,352 @@
+// Compensation on the REAL lab, after each kind of step the planner's own plans take: a failure
+// comes after a write_files, create_container, start, stop, remove_container, restart or reload step,
+// or a health wait really fails. Each time the lab must be as before — config files byte for byte,
+// every container equal in docker inspect apart from ids, timestamps and state, every Synapse
+// process healthy and on Redis replication — and the operation `failed` with exactly the steps it
+// carried out `compensated`. Failures are real where that is cheap (a taken container name or host
+// port, a container stopped behind the executor's back, a file edited meanwhile, Redis stopped) and
+// injected with FLEET_TEST_FAIL_AFTER_STEP (lib/operations/test-hooks.ts) where it is not.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/lib/db";
+import { runCheck } from "@/lib/diagnostics";
+import { getOperation, saveConfigFile, startOperation } from "@/lib/operations";
+import { fileVersion } from "@/lib/synapse/file-version";
+import type { Intent, Operation } from "@/lib/synapse/plan-schema";
+import { comparable, inspect, labUpWorkers } from "./fidelity-helpers";
+import { docker, eventually, labContainer, readTree, requireLab } from "./lab-env";
+
+const SENDER = "federation_sender1";
+const SENDER_FILE = `workers/${SENDER}.yaml`;
+const HOOK_ENV = ["FLEET_TEST_HOOKS", "FLEET_TEST_PAUSE_AFTER_STEP", "FLEET_TEST_PAUSE_FILE", "FLEET_TEST_RESUME_FILE", "FLEET_TEST_FAIL_AFTER_STEP", "FLEET_HEALTH_TIMEOUT_MS"];
+
+let configDir: string;
+let dataDir: string;
+let pristine: Map<string, Buffer>;
+let runs = 0;
+
+/** The lab's containers and the ones the dashboard made, by name: id and what docker inspect says minus ids, timestamps and state. */
+function containers(): Map<string, { id: string; inspect: object }> {
+  const list = (label: string) => docker("ps", "-aq", "--no-trunc", "--filter", `label=${label}`).split("\n").filter(Boolean);
+  const out = new Map<string, { id: string; inspect: object }>();
+  for (const id of new Set([...list("com.docker.compose.project=fleetlab"), ...list("io.synapse-fleet.managed=true")])) {
+    const info = inspect(id);
+    out.set(info.Name, { id, inspect: comparable(info) });
+  }
+  return out;
+}
+
+/** Every container of the lab running (healthy where it has a healthcheck), and every worker subscribed to Redis replication. */
+async function labHealthy(timeoutMs = 180_000): Promise<void> {
+  await eventually(async () => {
+    const states = docker("inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", ...[...containers().values()].map((c) => c.id)).split("\n");
+    return states.every((s) => s === "running healthy" || s === "running none");
+  }, timeoutMs, "every lab container running and healthy");
+  await eventually(async () => (await runCheck("redis")).status === "pass", 60_000, "every worker subscribed to Redis replication");
+}
+
+/** A container's whole log, stdout and stderr interleaved as the engine keeps them (what failureLogs is cut from). */
+const logOf = (id: string) => execFileSync("sh", ["-c", 'docker logs "$1" 2>&1', "sh", id], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }).split("\n").filter(Boolean);
+
+interface Before {
+  files: Map<string, Buffer>;
+  containers: ReturnType<typeof containers>;
+}
+const observe = (): Before => ({ files: readTree(configDir), containers: containers() });
+
+/** The lab is as `before`: files byte for byte, the same containers, equal in inspect; only `recreated` may have new ids. All healthy. */
+async function expectPutBack(before: Before, recreated: string[] = []): Promise<void> {
+  expect(readTree(configDir)).toEqual(before.files);
+  const now = containers();
+  expect([...now.keys()].sort()).toEqual([...before.containers.keys()].sort());
+  for (const [name, was] of before.containers) {
+    expect(now.get(name)!.inspect, name).toEqual(was.inspect);
+    if (!recreated.includes(name)) expect(now.get(name)!.id, `${name} kept its container`).toBe(was.id);
+    else expect(now.get(name)!.id, `${name} re-created`).not.toBe(was.id);
+  }
+  await labHealthy();
+}
+
+/** `kind:status` of the plan's steps, then of the undo steps compensation added. */
+function stepsOf(op: Operation): { plan: string[]; undo: string[] } {
+  // A wait's target is the list of processes it waited for: checked apart (waitedFor).
+  const line = (s: Operation["steps"][number]) => `${s.kind}${s.target && s.kind !== "wait_healthy" ? ` ${s.target}` : ""}:${s.status}`;
+  const n = op.plan.steps.length;
+  return { plan: op.steps.slice(0, n).map(line), undo: op.steps.slice(n).map(line) };
+}
+
+interface Hooks {
+  /** Pause after this plan step (FLEET_TEST_PAUSE_AFTER_STEP), run `whilePaused`, then go on. */
+  pauseAfter?: number;
+  whilePaused?: (op: Operation) => void | Promise<void>;
+  /** The step after this one fails as it begins (FLEET_TEST_FAIL_AFTER_STEP). */
+  failAfter?: number;
+  /** Called with the operation as recorded, every 200 ms until it ends. */
+  watch?: (op: Operation) => void;
+  healthTimeoutMs?: number;
+}
+
+/** The processes compensation's last step waited for: every one that ran before. */
+const waitedFor = (op: Operation) => op.steps.at(-1)!.target!.split(", ").sort();
+const LAB_PROCESSES = ["federation_sender1", "generic_worker1", "main", "media_worker"];
+/** The riskiest case's health wait: it must time out, and compensation's own wait gets as long to see everything back. */
+const HEALTH_TIMEOUT_MS = 40_000;
+
+/** Starts an operation with the test hooks set, and waits for its end. */
+async function run(what: string, start: () => Promise<{ operationId: string } | { unchanged: true }>, hooks: Hooks = {}): Promise<Operation> {
+  const t0 = Date.now();
+  const pauseFile = path.join(dataDir, `paused-${++runs}`);
+  const resumeFile = path.join(dataDir, `resume-${runs}`);
+  Object.assign(process.env, { FLEET_TEST_HOOKS: "1", FLEET_HEALTH_TIMEOUT_MS: String(hooks.healthTimeoutMs ?? 90_000) });
+  if (hooks.pauseAfter !== undefined) Object.assign(process.env, { FLEET_TEST_PAUSE_AFTER_STEP: String(hooks.pauseAfter), FLEET_TEST_PAUSE_FILE: pauseFile, FLEET_TEST_RESUME_FILE: resumeFile });
+  if (hooks.failAfter !== undefined) process.env.FLEET_TEST_FAIL_AFTER_STEP = String(hooks.failAfter);
+  try {
+    const started = await start();
+    if (!("operationId" in started)) throw new Error(`${what}: the edit changed nothing, no operation started`);
+    const current = async () => (await getOperation(started.operationId))!;
+    const ended = async () => {
+      const op = await current();
+      hooks.watch?.(op);
+      return op.status !== "applying" && op;
+    };
+    if (hooks.pauseAfter !== undefined) {
+      await eventually(async () => {
+        if (await ended()) throw new Error(`${what}: the operation ended before step ${hooks.pauseAfter}: ${(await current()).error}`);
+        return fs.existsSync(pauseFile);
+      }, 180_000, `${what}: the pause after step ${hooks.pauseAfter}`);
+      try {
+        await hooks.whilePaused?.(await current());
+      } finally {
+        // Even when the breakage went wrong: a paused operation would hold the deployment for good.
+        fs.writeFileSync(resumeFile, "");
+      }
+    }
+    const op = await eventually(ended, 400_000, `${what}: the operation to end`);
+    console.log(`[timing] ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s to ${op.status}, undone in ${undoSeconds(op)} s (its wait: ${op.steps.at(-1)?.message})`);
+    return op;
+  } finally {
+    for (const k of HOOK_ENV) delete process.env[k];
+  }
+}
+
+function undoSeconds(op: Operation): string {
+  const undo = op.steps.slice(op.plan.steps.length);
+  if (undo.length === 0) return "0";
+  return ((Date.parse(undo.at(-1)!.finishedAt ?? "") - Date.parse(undo[0].startedAt ?? "")) / 1000).toFixed(1);
+}
+
+const add = (name: string, port?: number): Intent => ({ kind: "add_worker", type: "generic", name, ...(port ? { port } : {}) });
+const removeSender: Intent = { kind: "remove_worker", name: SENDER };
+
+/** Saves a config file through the editor's path (an edit_files operation), changed by `edit`. */
+const save = (rel: string, edit: (text: string) => string) => () => {
+  const disk = fs.readFileSync(path.join(configDir, rel), "utf8");
+  const content = edit(disk);
+  if (content === disk) throw new Error(`the edit of ${rel} found nothing to change`);
+  return saveConfigFile({ path: rel, content, baseVersion: fileVersion(disk) }, "compensation-test");
+};
+
+beforeAll(async () => {
+  ({ configDir } = requireLab());
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-compensation-"));
+  process.env.FLEET_DATA_DIR = dataDir;
+  delete process.env.DATABASE_URL;
+  // An earlier test file may have left the lab settling.
+  await labHealthy(240_000);
+  pristine = readTree(configDir);
+}, 300_000);
+
+afterAll(async () => {
+  // Safety net after a failed assertion: Redis up, no test container left, files as found, the lab whole.
+  docker("start", labContainer("redis"));
+  for (const c of docker("ps", "-aq", "--filter", "name=-worker-comp_").split("\n").filter(Boolean)) docker("rm", "-f", c);
+  const now = readTree(configDir);
+  for (const [rel, bytes] of pristine) if (!now.get(rel)?.equals(bytes)) fs.writeFileSync(path.join(configDir, rel), bytes);
+  for (const rel of now.keys()) if (!pristine.has(rel) && /^workers\/comp_\w+\.yaml$/.test(rel)) fs.rmSync(path.join(configDir, rel));
+  if (![...containers().keys()].some((n) => n.includes("federation-sender"))) labUpWorkers();
+  await labHealthy().catch(() => labUpWorkers());
+  await closeDb();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}, 400_000);
+
+describe("compensation on the real lab, after each kind of step", () => {
+  it("after write_files (an add whose container name is taken): the files are put back", async () => {
+    const before = observe();
+    let blocker = "";
+    const op = await run("add, fail after write_files", () => startOperation(add("comp_name"), "compensation-test"), {
+      pauseAfter: 0,
+      whilePaused: (o) => {
+        const step = o.plan.steps[1];
+        if (step.kind !== "create_container") throw new Error(`step 2 is ${step.kind}`);
+        // A container of that name made behind the dashboard's back, between its two steps.
+        blocker = docker("create", "--name", step.spec.name, step.spec.image, "true");
+      },
+    });
+    docker("rm", "-f", blocker);
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(/^Step 2 \(create_container comp_name\) failed: .*already in use/);
+    expect(stepsOf(op)).toEqual({
+      plan: ["write_files:compensated", "create_container comp_name:failed", "start comp_name:skipped", "wait_healthy:skipped"],
+      undo: ["write_files:succeeded", "wait_healthy:succeeded"],
+    });
+    await expectPutBack(before);
+  }, 300_000);
+
+  it("after create_container (an add whose host port is taken): the container goes, the files are put back", async () => {
+    const before = observe();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "0.0.0.0", resolve));
+    try {
+      const port = (blocker.address() as net.AddressInfo).port;
+      const op = await run("add, fail after create_container", () => startOperation(add("comp_port", port), "compensation-test"));
+      expect(op.status).toBe("failed");
+      expect(op.error).toMatch(/^Step 3 \(start comp_port\) failed: .*(port is already allocated|address already in use)/);
+      expect(stepsOf(op)).toEqual({
+        plan: ["write_files:compensated", "create_container comp_port:compensated", "start comp_port:failed", "wait_healthy:skipped"],
+        undo: ["write_files:succeeded", "remove_container comp_port:succeeded", "wait_healthy:succeeded"],
+      });
+      expect(waitedFor(op)).toEqual(LAB_PROCESSES);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+    await expectPutBack(before);
+  }, 300_000);
+
+  it("after start (the new worker stopped behind the executor's back): its wait fails with its real last lines, it goes", async () => {
+    const before = observe();
+    let lines: string[] = [];
+    const op = await run("add, fail after start", () => startOperation(add("comp_stop"), "compensation-test"), {
+      pauseAfter: 2,
+      whilePaused: async (o) => {
+        const step = o.plan.steps[1];
+        if (step.kind !== "create_container") throw new Error(`step 2 is ${step.kind}`);
+        await eventually(async () => logOf(step.spec.name).length > 0, 60_000, "the new worker's first log line");
+        docker("stop", "-t", "5", step.spec.name);
+        lines = logOf(step.spec.name);
+      },
+    });
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(/^Step 4 \(wait_healthy comp_stop\) failed: comp_stop exited with code \d+/);
+    expect(stepsOf(op)).toEqual({
+      plan: ["write_files:compensated", "create_container comp_stop:compensated", "start comp_stop:compensated", "wait_healthy:failed"],
+      undo: ["write_files:succeeded", "remove_container comp_stop:succeeded", "wait_healthy:succeeded"],
+    });
+    // Its own last lines, as the engine had them when it stopped.
+    expect(op.failureLogs?.length).toBeGreaterThan(0);
+    expect(lines.slice(-op.failureLogs!.length)).toEqual(op.failureLogs);
+    await expectPutBack(before);
+  }, 300_000);
+
+  it("after stop (a removal of a compose worker whose remove step fails): the worker is started again, the same container", async () => {
+    const before = observe();
+    const op = await run("remove, fail after stop", () => startOperation(removeSender, "compensation-test"), { failAfter: 0 });
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(new RegExp(`^Step 2 \\(remove_container ${SENDER}\\) failed: injected by FLEET_TEST_FAIL_AFTER_STEP=0`));
+    expect(stepsOf(op)).toEqual({
+      plan: [`stop ${SENDER}:compensated`, `remove_container ${SENDER}:failed`, "write_files:skipped", "restart main:skipped", "wait_healthy:skipped"],
+      undo: [`start ${SENDER}:succeeded`, "wait_healthy:succeeded"],
+    });
+    expect(waitedFor(op)).toEqual(LAB_PROCESSES);
+    await expectPutBack(before);
+  }, 300_000);
+
+  it("after remove_container (its worker file edited meanwhile, so the write refuses): the container is re-created as it was, the edit is not overwritten", async () => {
+    const before = observe();
+    const file = path.join(configDir, SENDER_FILE);
+    const edited = `${before.files.get(SENDER_FILE)!.toString("utf8")}# edited while the removal was under way\n`;
+    const op = await run("remove, fail after remove_container", () => startOperation(removeSender, "compensation-test"), {
+      pauseAfter: 1,
+      whilePaused: () => fs.writeFileSync(file, edited),
+    });
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(new RegExp(`^Step 3 \\(write_files\\) failed: .*${SENDER_FILE} changed on disk since the plan was made`));
+    expect(stepsOf(op)).toEqual({
+      plan: [`stop ${SENDER}:compensated`, `remove_container ${SENDER}:compensated`, "write_files:failed", "restart main:skipped", "wait_healthy:skipped"],
+      undo: [`create_container ${SENDER}:succeeded`, `start ${SENDER}:succeeded`, "wait_healthy:succeeded"],
+    });
+    expect(fs.readFileSync(file, "utf8")).toBe(edited);
+    fs.writeFileSync(file, before.files.get(SENDER_FILE)!);
+    await expectPutBack(before, [senderName(before)]);
+  }, 300_000);
+
+  it("after write_files and restart (a removal whose health wait fails): the three files back, the worker re-created and started, main restarted onto the old config", async () => {
+    const before = observe();
+    const op = await run("remove, fail after restart", () => startOperation(removeSender, "compensation-test"), { failAfter: 3 });
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(/^Step 5 \(wait_healthy main\) failed: injected by FLEET_TEST_FAIL_AFTER_STEP=3/);
+    expect(op.plan.files.map((f) => f.path).sort()).toEqual(["homeserver.yaml", "prometheus/synapse-targets.json", SENDER_FILE]);
+    expect(stepsOf(op)).toEqual({
+      plan: [`stop ${SENDER}:compensated`, `remove_container ${SENDER}:compensated`, "write_files:compensated", "restart main:compensated", "wait_healthy:failed"],
+      undo: ["write_files:succeeded", `create_container ${SENDER}:succeeded`, `start ${SENDER}:succeeded`, "restart main:succeeded", "wait_healthy:succeeded"],
+    });
+    expect(waitedFor(op)).toEqual(LAB_PROCESSES);
+    await expectPutBack(before, [senderName(before)]);
+  }, 300_000);
+
+  it("after reload (a log config edit whose health wait fails): the file back, every process told to re-read it", async () => {
+    const before = observe();
+    const op = await run("log config edit, fail after reload", save("log.config", (t) => t.replace("synapse.storage.SQL:\n    level: INFO", "synapse.storage.SQL:\n    level: WARNING")), { failAfter: 4 });
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(/^Step 6 \(wait_healthy [^)]*\) failed: injected by FLEET_TEST_FAIL_AFTER_STEP=4/);
+    const { plan, undo } = stepsOf(op);
+    expect(plan).toEqual(["write_files:compensated", ...LAB_PROCESSES.map(() => expect.stringMatching(/^reload \w+:compensated$/)), "wait_healthy:failed"]);
+    expect(undo[0]).toBe("write_files:succeeded");
+    expect(undo.slice(1, -1).sort()).toEqual(LAB_PROCESSES.map((p) => `reload ${p}:succeeded`));
+    expect(undo.at(-1)).toBe("wait_healthy:succeeded");
+    await expectPutBack(before);
+  }, 300_000);
+
+  it("homeserver.yaml changed, main and workers restarted, then the health wait times out (Redis stopped): files back byte for byte, everything restarted onto them and healthy, the failing worker's real last lines kept", async () => {
+    const before = observe();
+    const redis = labContainer("redis");
+    let redisBack = false;
+    const op = await run("homeserver.yaml edit, the wait times out", save("homeserver.yaml", (t) => `${t}max_upload_size: 60M\n`), {
+      healthTimeoutMs: HEALTH_TIMEOUT_MS,
+      // After the last restart: every process runs the new homeserver.yaml, then replication goes.
+      pauseAfter: 4,
+      whilePaused: (o) => {
+        expect(o.plan.steps.map((s) => s.kind)).toEqual(["write_files", "restart", "restart", "restart", "restart", "wait_healthy"]);
+        docker("stop", redis);
+      },
+      // Redis comes back once the wait has failed, while compensation restarts everything.
+      watch: (o) => {
+        if (!redisBack && o.steps[5]?.status === "failed") {
+          redisBack = true;
+          docker("start", redis);
+        }
+      },
+    });
+    expect(redisBack).toBe(true);
+    expect(op.status).toBe("failed");
+    const failed = /^Step 6 \(wait_healthy [^)]*\) failed: not healthy after (\d+) s: (.*)$/.exec(op.error ?? "");
+    expect(failed, op.error ?? "").not.toBeNull();
+    expect(Number(failed![1])).toBe(HEALTH_TIMEOUT_MS / 1000);
+    // Every worker answers /health but is cut off from replication; main is not held to Redis.
+    const down = failed![2].split(/, (?=\w+ \()/);
+    expect(down).toEqual(["federation_sender1", "generic_worker1", "media_worker"].map((w) => `${w} (answering, but not subscribed to Redis replication)`));
+    const { plan, undo } = stepsOf(op);
+    expect(plan).toEqual(["write_files:compensated", ...["main", "federation_sender1", "generic_worker1", "media_worker"].map((p) => `restart ${p}:compensated`), "wait_healthy:failed"]);
+    expect(undo[0]).toBe("write_files:succeeded");
+    expect(undo.slice(1, -1).sort()).toEqual(LAB_PROCESSES.map((p) => `restart ${p}:succeeded`));
+    expect(undo.at(-1)).toBe("wait_healthy:succeeded");
+    expect(waitedFor(op)).toEqual(LAB_PROCESSES);
+    // Restarted for real, onto the restored file: every Synapse container started after the wait failed.
+    const waitFailedAt = Date.parse(op.steps[5].finishedAt!);
+    for (const [name, { id }] of before.containers) if (name.includes("synapse")) expect(Date.parse(inspect(id).State.StartedAt), name).toBeGreaterThan(waitFailedAt);
+
+    // The failing process's own last lines: the sender's, as its container logged them.
+    // Cut off from Redis (a stopped container has no DNS name), it logs each try to reconnect.
+    const senderLog = logOf(before.containers.get(senderName(before))!.id);
+    expect(op.failureLogs?.length).toBe(50);
+    for (const line of op.failureLogs!) expect(senderLog).toContain(line);
+    expect(op.failureLogs!.filter((l) => /synapse\.replication\.tcp\.redis .* Connection to redis server redis:6379 failed/.test(l)).length).toBeGreaterThan(0);
+    await expectPutBack(before);
+  }, 400_000);
+});
+
+/** The container name of the lab's federation sender. */
+const senderName = (before: Before) => [...before.containers.keys()].find((n) => n.includes("federation-sender"))!;
