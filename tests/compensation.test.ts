@@ -57,6 +57,7 @@ interface Before {
   containers: ReturnType<typeof containers>;
 }
 const observe = (): Before => ({ files: readTree(configDir), containers: containers() });
+const senderName = (before: Before) => [...before.containers.keys()].find((n) => n.includes("federation-sender"))!;
 
 /** The lab is as `before`: files byte for byte, the same containers, equal in inspect; only `recreated` may have new ids. All healthy. */
 async function expectPutBack(before: Before, recreated: string[] = []): Promise<void> {
@@ -79,13 +80,15 @@ function stepsOf(op: Operation): { plan: string[]; undo: string[] } {
   return { plan: op.steps.slice(0, n).map(line), undo: op.steps.slice(n).map(line) };
 }
 
+/**
+ * pauseAfter: pause after that plan step (FLEET_TEST_PAUSE_AFTER_STEP), run whilePaused, go on.
+ * failAfter: the step after that one fails as it begins (FLEET_TEST_FAIL_AFTER_STEP).
+ * watch: called with the operation as recorded, every 200 ms until it ends.
+ */
 interface Hooks {
-  /** Pause after this plan step (FLEET_TEST_PAUSE_AFTER_STEP), run `whilePaused`, then go on. */
   pauseAfter?: number;
   whilePaused?: (op: Operation) => void | Promise<void>;
-  /** The step after this one fails as it begins (FLEET_TEST_FAIL_AFTER_STEP). */
   failAfter?: number;
-  /** Called with the operation as recorded, every 200 ms until it ends. */
   watch?: (op: Operation) => void;
   healthTimeoutMs?: number;
 }
@@ -126,17 +129,13 @@ async function run(what: string, start: () => Promise<{ operationId: string } | 
       }
     }
     const op = await eventually(ended, 400_000, `${what}: the operation to end`);
-    console.log(`[timing] ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s to ${op.status}, undone in ${undoSeconds(op)} s (its wait: ${op.steps.at(-1)?.message})`);
+    const undo = op.steps.slice(op.plan.steps.length);
+    const undone = undo.length ? (Date.parse(undo.at(-1)!.finishedAt!) - Date.parse(undo[0].startedAt!)) / 1000 : 0;
+    console.log(`[timing] ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s to ${op.status}, undone in ${undone.toFixed(1)} s (its wait: ${op.steps.at(-1)?.message})`);
     return op;
   } finally {
     for (const k of HOOK_ENV) delete process.env[k];
   }
-}
-
-function undoSeconds(op: Operation): string {
-  const undo = op.steps.slice(op.plan.steps.length);
-  if (undo.length === 0) return "0";
-  return ((Date.parse(undo.at(-1)!.finishedAt ?? "") - Date.parse(undo[0].startedAt ?? "")) / 1000).toFixed(1);
 }
 
 const add = (name: string, port?: number): Intent => ({ kind: "add_worker", type: "generic", name, ...(port ? { port } : {}) });
@@ -347,6 +346,3 @@ describe("compensation on the real lab, after each kind of step", () => {
     await expectPutBack(before);
   }, 400_000);
 });
-
-/** The container name of the lab's federation sender. */
-const senderName = (before: Before) => [...before.containers.keys()].find((n) => n.includes("federation-sender"))!;
