@@ -17,7 +17,8 @@ type Discovered = Awaited<ReturnType<typeof discoverDrafts>>;
  * subscription (CLIENT LIST), as Synapse's processes each subscribe to the server_name channel.
  * Resolves to null when homeserver.yaml enables no Redis (a single process needs none) or the
  * question cannot be asked (the config unreadable, a password only in a file inside the
- * containers); to an empty set when Redis is down or refuses, since then no one replicates.
+ * containers); to an empty set when Redis is down or refuses the configured password, since then
+ * no one replicates.
  */
 export async function replicationSubscribers(d: Discovered, timeoutMs = 2_000): Promise<Set<string> | null> {
   const dir = configDir();
@@ -42,10 +43,18 @@ export async function replicationSubscribers(d: Discovered, timeoutMs = 2_000): 
     return new Set();
   }
   try {
-    if (redis.password) await session.command("AUTH", redis.password);
+    if (redis.password) {
+      try {
+        await session.command("AUTH", redis.password);
+      } catch (err) {
+        // Synapse's processes log in with this same password: refused for us, refused for them.
+        logSafely("[operations] Redis refused the password in homeserver.yaml:", err);
+        return new Set();
+      }
+    }
     return subscriberAddresses(String(await session.command("CLIENT", "LIST")));
   } catch (err) {
-    // Refused (a wrong password, CLIENT LIST renamed away): nothing can be said, so nothing is held against the workers.
+    // CLIENT LIST refused (renamed away): nothing can be said, so nothing is held against the workers.
     logSafely("[operations] asking Redis for its subscribers failed:", err);
     return null;
   } finally {
