@@ -12,6 +12,7 @@ const stepVerb: Record<Step["kind"], string> = {
   remove_container: "Remove container",
   reload: "Reload log config (SIGHUP)",
   wait_healthy: "Wait until healthy",
+  reload_lb: "Check and reload the load balancer (nginx -t, nginx -s reload)",
 };
 
 /** What a step acts on, in the operator's words. */

@@ -70,7 +70,7 @@ function LoadBalancer({ t }: { t: Topology }) {
   );
 }
 
-const serviceLabels: Record<InfraService["kind"], string> = { postgres: "PostgreSQL", redis: "Redis", prometheus: "Prometheus", traefik: "Traefik" };
+const serviceLabels: Record<InfraService["kind"], string> = { postgres: "PostgreSQL", redis: "Redis", prometheus: "Prometheus", traefik: "Traefik", nginx: "nginx" };
 
 function Services({ services }: { services: InfraService[] }) {
   const kinds: InfraService["kind"][] = ["postgres", "redis", "prometheus"];

@@ -48,7 +48,7 @@ export const processSchema = z.object({
 });
 
 export const serviceSchema = z.object({
-  kind: z.enum(["postgres", "redis", "prometheus", "traefik"]),
+  kind: z.enum(["postgres", "redis", "prometheus", "traefik", "nginx"]),
   name: z.string(),
   state: z.string(),
   health: healthSchema,

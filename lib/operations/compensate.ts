@@ -2,6 +2,7 @@ import "server-only";
 import type { ContainerSpec, DeploymentSnapshot } from "@/lib/synapse/plan-schema";
 import { waitHealthy, type ExecutionState, type ExecutorDeps, type StepRecord } from "./state";
 import { restoreFiles } from "./files";
+import { lbTouched, reloadRestoredLb, restoreLbConfig, type LbDeps } from "./lb";
 
 const DEFAULT_HEALTH_TIMEOUT_MS = 120_000;
 
@@ -14,7 +15,8 @@ function specOnly(c: NonNullable<SnapshotProcess["container"]>): ContainerSpec {
 
 /**
  * Undoes what a failed operation did, so the deployment is again what the snapshot shows:
- *   1. config files back byte for byte (files the plan created are deleted),
+ *   1. config files back byte for byte (files the plan created are deleted), the load balancer's
+ *      too, which then checks and reloads it (`nginx -t`, `nginx -s reload`),
  *   2. containers it created removed,
  *   3. containers it removed re-created from their snapshot spec (and started if they ran),
  *   4. processes it started stopped again, then processes it stopped started again,
@@ -24,9 +26,9 @@ function specOnly(c: NonNullable<SnapshotProcess["container"]>): ContainerSpec {
  * Each undo step is recorded like a plan step. It carries on past a failing undo step and
  * returns what went wrong (null: everything was put back).
  */
-export async function compensate(state: ExecutionState, deps: ExecutorDeps): Promise<string | null> {
+export async function compensate(state: ExecutionState, deps: ExecutorDeps & LbDeps): Promise<string | null> {
   const changedNothing =
-    state.backups.length === 0 && state.created.size === 0 && state.removed.size === 0 && state.lastAction.size === 0 && state.reloaded.size === 0;
+    state.backups.length === 0 && state.created.size === 0 && state.removed.size === 0 && state.lastAction.size === 0 && state.reloaded.size === 0 && !lbTouched(state);
   if (changedNothing) return null;
   const problems: string[] = [];
   const undo = async (kind: string, target: string | null, reason: string, fn: () => Promise<string | null | void>) => {
@@ -55,6 +57,13 @@ export async function compensate(state: ExecutionState, deps: ExecutorDeps): Pro
     });
   }
 
+  // nginx resolves the names in its config as it loads it, and the restored file names the workers
+  // that ran before: it is loaded once the removed and stopped ones run again, else at once (before
+  // the created ones go, so nginx never routes to a container that is gone).
+  const lbRestored = await restoreLbConfig(state, deps, undo);
+  const reloadLate = state.removed.size > 0 || [...state.lastAction.values()].includes("stop");
+  if (lbRestored && !reloadLate) await reloadRestoredLb(state, deps, undo);
+
   for (const [name, id] of [...state.created]) {
     if (await undo("remove_container", name, "remove the container this operation created", () => deps.runner.remove(id, true))) state.created.delete(name);
   }
@@ -82,6 +91,7 @@ export async function compensate(state: ExecutionState, deps: ExecutorDeps): Pro
   for (const p of touched.filter((p) => wasRunning(p) && !runsNow(p))) {
     await undo("start", p.name, "start the process this operation stopped", () => deps.runner.start(p.container!.id));
   }
+  if (lbRestored && reloadLate) await reloadRestoredLb(state, deps, undo);
   for (const p of touched.filter((p) => wasRunning(p) && runsNow(p) && state.loadedNewConfig.has(p.name))) {
     await undo("restart", p.name, "restart onto the restored config", () => deps.runner.restart(p.container!.id, deps.stopTimeoutS));
   }

@@ -2,12 +2,13 @@ import "server-only";
 import type { DeploymentSnapshot, Plan, Step } from "@/lib/synapse/plan-schema";
 import { compensate } from "./compensate";
 import { applyFileChanges, verifyBefore } from "./files";
+import { runReloadLb, type LbDeps } from "./lb";
 import { containerIdOf, initialRecords, StepFailure, waitHealthy, type ExecutionResult, type ExecutionState, type ExecutorDeps, type StepRecord } from "./state";
 
 export { containerIdOf, initialRecords, stepTarget, waitHealthy } from "./state";
 export type { ExecutionResult, ExecutionState, ExecutorDeps, StepRecord, StepStatus } from "./state";
 
-async function runStep(step: Step, state: ExecutionState, deps: ExecutorDeps): Promise<string | null> {
+async function runStep(step: Step, state: ExecutionState, deps: ExecutorDeps & LbDeps): Promise<string | null> {
   const id = (name: string) => {
     const found = containerIdOf(state, name);
     if (!found) throw new StepFailure(`no container runs ${name}`, name);
@@ -72,6 +73,8 @@ async function runStep(step: Step, state: ExecutionState, deps: ExecutorDeps): P
       await waitHealthy(state, deps, step.processes, step.timeoutMs);
       return `healthy after ${((Date.now() - started) / 1000).toFixed(1)} s`;
     }
+    case "reload_lb":
+      return runReloadLb(step, state, deps);
   }
 }
 
@@ -86,7 +89,7 @@ async function failureLogsOf(state: ExecutionState, deps: ExecutorDeps, process:
  * Carries out a plan's steps in order. On the first failure it keeps the failing process's
  * last log lines, then compensates: the deployment is put back as the snapshot shows it.
  */
-export async function executePlan(plan: Plan, snapshot: DeploymentSnapshot, deps: ExecutorDeps, records = initialRecords(plan)): Promise<ExecutionResult> {
+export async function executePlan(plan: Plan, snapshot: DeploymentSnapshot, deps: ExecutorDeps & LbDeps, records = initialRecords(plan)): Promise<ExecutionResult> {
   const state: ExecutionState = {
     plan, snapshot, backups: [], createdDirs: [], created: new Map(), removed: new Set(), lastAction: new Map(), loadedNewConfig: new Set(), reloaded: new Set(), records,
   };

@@ -8,6 +8,7 @@ import { logConfigsNamed } from "@/lib/synapse/log-configs";
 import type { DeploymentSnapshot } from "@/lib/synapse/plan-schema";
 import { configDir } from "@/lib/topology/config-files";
 import { discoverDrafts } from "@/lib/topology/discover";
+import { captureLoadBalancer } from "./lb";
 
 /**
  * The config files a snapshot keeps, relative to the config dir, read without following a link:
@@ -88,5 +89,8 @@ export async function captureSnapshot(runner: ProcessRunner = new ContainerRunne
       };
     }),
   );
-  return { takenAt: new Date().toISOString(), files, processes, usedHostPorts };
+  // The nginx entrypoint, when there is one: its config file is part of the deployment's files.
+  const lb = await captureLoadBalancer(discovered.units, dir);
+  if (lb?.text != null) files[lb.loadBalancer.configFile] = lb.text;
+  return { takenAt: new Date().toISOString(), files, processes, usedHostPorts, ...(lb ? { loadBalancer: lb.loadBalancer } : {}) };
 }

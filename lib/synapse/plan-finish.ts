@@ -3,6 +3,7 @@ import { parseHomeserverConfig } from "./config";
 import { HOMESERVER_FILE, isRunning } from "./deployment";
 import { healthTimeout } from "./plan-context";
 import { applyFileChanges, draftFiles, refuseNewErrors, type Draft } from "./plan-draft";
+import { lbStepsForWorkers } from "./plan-lb";
 import { restartsFor } from "./plan-restarts";
 import type { Intent, Plan, Step } from "./plan-schema";
 import { assertNoRouteConflicts } from "./routes-table";
@@ -42,7 +43,10 @@ export function finishWorkerPlan(draft: Draft, intent: Intent, summary: string):
   const restarts = [...set.restart.entries()].filter(([name]) => !inGroup.has(name) && !skipIfStopped(name));
   restarts.sort(([a], [b]) => (a === "main" ? -1 : b === "main" ? 1 : a.localeCompare(b)));
 
-  const steps: Step[] = [];
+  // The entrypoint routes away from the workers that go before they stop, and to new ones once they answer.
+  const lb = lbStepsForWorkers(dep, staying, draft.added, draft.removed);
+  draft.warnings.push(...lb.warnings);
+  const steps: Step[] = lb.drain ? [lb.drain] : [];
   for (const w of draft.removed) {
     const c = w.process?.container;
     if (c && w.process?.state === "running") steps.push({ kind: "stop", process: w.name, reason: `stop ${w.name} before removing it` });
@@ -61,6 +65,7 @@ export function finishWorkerPlan(draft: Draft, intent: Intent, summary: string):
 
   const touched = [...new Set([...restarts.map(([n]) => n), ...together.flatMap((g) => g.members), ...addedNames])];
   if (touched.length > 0) steps.push({ kind: "wait_healthy", processes: touched, timeoutMs: healthTimeout(ctx), reason: "every touched process answers /health" });
+  if (lb.final) steps.push(lb.final);
 
   const restartList = [
     ...restarts.map(([process, reasons]) => ({ process, reason: reasons.join("; ") })),

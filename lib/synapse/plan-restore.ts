@@ -1,5 +1,6 @@
 import { isLogConfigPath } from "./log-configs";
 import { HOMESERVER_FILE } from "./deployment";
+import { lbStepsForRestore } from "./plan-lb";
 import { errorsOf, validateDeployment } from "./rules";
 import { healthTimeout, type PlanContext } from "./plan-context";
 import { PlanError, type ContainerSpec, type DeploymentSnapshot, type FileChange, type Intent, type Plan, type Step } from "./plan-schema";
@@ -37,7 +38,9 @@ export function planRestore(intent: Extract<Intent, { kind: "restore" | "restore
   if (target.files[HOMESERVER_FILE] === undefined) throw new PlanError("invalid", "the snapshot to restore has no homeserver.yaml");
   const current = { ...ctx.snapshot, processes: named(ctx.snapshot.processes) };
   const past = { ...target, processes: named(target.processes) };
-  const files = fileChanges(current.files, target.files);
+  // The entrypoint's file goes back through its own reload steps (below), never a bare write.
+  const lbFile = ctx.snapshot.loadBalancer?.configFile ?? target.loadBalancer?.configFile;
+  const files = fileChanges(current.files, target.files).filter((f) => f.path !== lbFile);
   const warnings: string[] = [];
   const byName = (list: Process[]) => new Map(list.map((p) => [p.name, p]));
   for (const f of errorsOf(validateDeployment(target.files))) warnings.push(`the restored config has a problem: ${f.file ?? "config"}: ${f.message}`);
@@ -50,7 +53,9 @@ export function planRestore(intent: Extract<Intent, { kind: "restore" | "restore
   const hsChanged = files.some((f) => f.path === HOMESERVER_FILE);
   const changedPaths = new Set(files.map((f) => f.path));
 
-  const steps: Step[] = [];
+  const lb = lbStepsForRestore(ctx.snapshot, target, new Set(gone.map((p) => p.name)));
+  warnings.push(...lb.warnings);
+  const steps: Step[] = lb.drain ? [lb.drain] : [];
   for (const p of gone) {
     if (p.state === "running") steps.push({ kind: "stop", process: p.name, reason: `${p.name} did not exist then` });
     steps.push({ kind: "remove_container", process: p.name, reason: `${p.name} did not exist then` });
@@ -89,6 +94,7 @@ export function planRestore(intent: Extract<Intent, { kind: "restore" | "restore
   }
   const healthy = past.processes.filter((p) => p.container && p.state === "running").map((p) => p.name);
   if (healthy.length > 0) steps.push({ kind: "wait_healthy", processes: healthy, timeoutMs: healthTimeout(ctx), reason: "every process of the restored deployment answers /health" });
+  if (lb.final) steps.push(lb.final);
   if (steps.length === 0) throw new PlanError("conflict", "the deployment already matches the snapshot");
 
   const label = intent.kind === "restore_workers" ? "Restore the workers from before the rollback" : `Restore the deployment ${intent.point} operation ${intent.operationId}`;

@@ -1,6 +1,7 @@
 import { HOMESERVER_FILE, isWorkerFile, mainHost, TARGETS_FILE } from "./deployment";
 import { healthTimeout, type PlanContext } from "./plan-context";
 import { applyFileChanges, refuseNewErrors, startDraft } from "./plan-draft";
+import { lbStepsForWorkers } from "./plan-lb";
 import { renderEdited } from "./config-edit";
 import { metricsListener } from "./config";
 import { PlanError, type FileChange, type Intent, type Plan, type Step } from "./plan-schema";
@@ -55,7 +56,10 @@ export function planRollback(intent: Intent, ctx: PlanContext): Plan {
   }
   refuseNewErrors(ctx.snapshot.files, applyFileChanges(ctx.snapshot.files, files));
 
-  const steps: Step[] = [];
+  // The entrypoint sends everything to main before the workers stop.
+  const lb = lbStepsForWorkers(dep, [], [], dep.workers);
+  draft.warnings.push(...lb.warnings);
+  const steps: Step[] = lb.drain ? [lb.drain] : [];
   for (const w of withContainer) {
     if (w.process!.state === "running") steps.push({ kind: "stop", process: w.name, reason: `stop ${w.name}: main takes its work back` });
     steps.push({ kind: "remove_container", process: w.name, reason: `remove ${w.name}'s container` });
@@ -68,6 +72,7 @@ export function planRollback(intent: Intent, ctx: PlanContext): Plan {
     steps.push({ kind: "restart", process: "main", reason: restarts[0].reason });
     steps.push({ kind: "wait_healthy", processes: ["main"], timeoutMs: healthTimeout(ctx), reason: "main answers /health" });
   } else draft.warnings.push("main has no container: start it yourself to apply the single-process config");
+  if (lb.final) steps.push(lb.final);
   return {
     intent,
     summary: `Roll back to a single process: remove ${dep.workers.length} worker${dep.workers.length === 1 ? "" : "s"}, main serves everything`,

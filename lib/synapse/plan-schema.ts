@@ -112,6 +112,18 @@ export const snapshotSchema = z.object({
   ),
   /** Host ports already published by any container on the engine (not only Synapse). */
   usedHostPorts: z.array(z.number().int()),
+  /** The nginx entrypoint, when the deployment has one (lib/synapse/plan-lb.ts); its config file is in `files`. */
+  loadBalancer: z
+    .object({
+      kind: z.literal("nginx"),
+      name: z.string().describe("its container name: the target of reload_lb steps"),
+      containerId: z.string(),
+      state: z.string(),
+      configFile: z.string().describe("relative to the config dir"),
+      /** `nginx -t` on the file as it was when the snapshot was taken (null: not run, the container is not running). */
+      check: z.object({ ok: z.boolean(), message: z.string() }).nullable(),
+    })
+    .optional(),
 });
 export type DeploymentSnapshot = z.infer<typeof snapshotSchema>;
 
@@ -128,6 +140,16 @@ export const stepSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.enum(["start", "stop", "restart", "remove_container"]), process: z.string(), reason: z.string() }),
   z.object({ kind: z.literal("reload"), process: z.string(), reason: z.string() }).describe("SIGHUP: Synapse re-reads its log config without a restart"),
   z.object({ kind: z.literal("wait_healthy"), processes: z.array(z.string()), timeoutMs: z.number().int(), reason: z.string() }),
+  z
+    .object({
+      kind: z.literal("reload_lb"),
+      process: z.string().describe("the load balancer's container name"),
+      path: z.string().describe("its config file, relative to the config dir"),
+      before: z.string().nullable().describe("the file as the plan expects it on disk (null: absent)"),
+      after: z.string(),
+      reason: z.string(),
+    })
+    .describe("write the load balancer's config, check it with `nginx -t`, then reload gracefully (`nginx -s reload`)"),
 ]);
 export type Step = z.infer<typeof stepSchema>;
 

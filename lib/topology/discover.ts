@@ -6,12 +6,13 @@ import { DockerUnavailableError } from "@/lib/docker/client";
 import { parseSynapseCommand } from "@/lib/synapse/command";
 import { healthListener, metricsListener, type HomeserverConfig, type WorkerConfig } from "@/lib/synapse/config";
 import { deriveRole } from "@/lib/synapse/derive";
+import { LB_KIND_LABEL, LB_ROLE, LB_ROLE_LABEL } from "@/lib/synapse/plan-lb";
 import { maskValue } from "@/lib/synapse/secrets";
 import { roleGroups, workerTypes } from "@/lib/synapse/types";
 import { configDir, hostPathOf, readHomeserver, readWorkerFile } from "./config-files";
 import { probeHealth, type ProbeTarget } from "./health";
 import { latestStats } from "./stats-cache";
-import { routesFromLabels } from "./routes";
+import { nginxRoutes, routesFromLabels } from "./routes";
 import { synapseVersion } from "./version";
 import { prometheusSourceFrom } from "@/lib/prometheus/url";
 
@@ -33,6 +34,8 @@ function looksLikeSynapse(u: RuntimeUnit): boolean {
 function infraKind(u: RuntimeUnit): InfraService["kind"] | null {
   const hay = `${u.image} ${u.argv.join(" ")} ${u.labels["com.docker.compose.service"] ?? ""}`.toLowerCase();
   if (/synapse\.app|start\.py/.test(hay)) return null;
+  // The nginx entrypoint says what it is by its labels (lib/synapse/plan-lb.ts); its image is the lab's.
+  if (u.labels[LB_ROLE_LABEL] === LB_ROLE && u.labels[LB_KIND_LABEL] === "nginx") return "nginx";
   if (/traefik/.test(hay)) return "traefik";
   if (/prometheus/.test(hay)) return "prometheus";
   if (/redis-server|\bredis\b/.test(hay)) return "redis";
@@ -230,7 +233,7 @@ export async function discoverTopology(): Promise<Topology> {
 }
 
 async function topologyFrom(d: Awaited<ReturnType<typeof discoverDrafts>>): Promise<Topology> {
-  const [processes, version, engine] = await Promise.all([
+  const [processes, version, engine, nginx] = await Promise.all([
     Promise.all(
       d.drafts.map(async ({ probe: _probe, unit, health, ...p }): Promise<SynapseProcess> => ({
         ...p,
@@ -240,6 +243,7 @@ async function topologyFrom(d: Awaited<ReturnType<typeof discoverDrafts>>): Prom
     ),
     synapseVersion(d.drafts.find((p) => p.type === "main" && p.state === "running")),
     d.docker.reachable ? cachedEngineVersion() : Promise.resolve(null),
+    nginxRoutes(d.units, d.dir),
   ]);
   return {
     serverName: d.hs?.serverName ?? null,
@@ -249,9 +253,10 @@ async function topologyFrom(d: Awaited<ReturnType<typeof discoverDrafts>>): Prom
     processes,
     services: d.services.map(({ unit: _unit, ...s }) => s),
     prometheus: prometheusSourceFrom(process.env.FLEET_PROMETHEUS_URL, d.services),
-    // A Traefik rule may match on a header value (Headers(`Authorization`, `Bearer …`)).
-    routes: routesFromLabels(d.drafts).map((r) => ({ ...r, rule: maskValue(r.rule) })),
-    warnings: d.warnings,
+    // An nginx entrypoint routes by its config file; otherwise the Traefik labels say. A Traefik rule
+    // may match on a header value (Headers(`Authorization`, `Bearer …`)).
+    routes: (nginx?.routes ?? routesFromLabels(d.drafts)).map((r) => ({ ...r, rule: maskValue(r.rule) })),
+    warnings: nginx?.warning ? [...d.warnings, maskValue(nginx.warning)] : d.warnings,
     generatedAt: new Date().toISOString(),
   };
 }
