@@ -90,3 +90,29 @@ export function configFiles(): Record<string, string> {
   walk(configDir());
   return out;
 }
+
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** An instant PromQL query against the lab's Prometheus (FLEET_PROMETHEUS_URL from the lab env). */
+export async function promQuery(expr: string): Promise<PromSample[]> {
+  const base = process.env.FLEET_PROMETHEUS_URL;
+  if (!base) throw new Error("FLEET_PROMETHEUS_URL is not set");
+  const res = await fetch(`${base}/api/v1/query`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ query: expr }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { status: string; error?: string; data?: { result: PromSample[] } };
+  if (body.status !== "success" || !body.data) throw new Error(`Prometheus ${expr}: ${body.error ?? res.status}`);
+  return body.data.result;
+}
+
+/** The file_sd target groups the plans write (prometheus/synapse-targets.json), by worker name. */
+export function scrapeTargets(): Map<string, Record<string, string>> {
+  const groups = JSON.parse(fs.readFileSync(path.join(configDir(), "prometheus", "synapse-targets.json"), "utf8")) as Array<{ labels: Record<string, string> }>;
+  return new Map(groups.map((g) => [g.labels.worker, g.labels]));
+}

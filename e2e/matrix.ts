@@ -87,3 +87,29 @@ export async function sendMessage(base: string, token: string, roomId: string, b
 export async function getEvent(base: string, token: string, roomId: string, eventId: string): Promise<{ content: { body?: string } }> {
   return call(base, `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(eventId)}`, { token });
 }
+
+/** Says `userId` is typing in `roomId` for `timeoutMs` (PUT …/typing/{userId}); throws with the status if refused. */
+export async function setTyping(base: string, token: string, roomId: string, userId: string, timeoutMs = 30_000): Promise<void> {
+  await call(base, `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/typing/${encodeURIComponent(userId)}`, {
+    method: "PUT",
+    token,
+    json: { typing: true, timeout: timeoutMs },
+  });
+}
+
+export interface SyncResponse {
+  next_batch: string;
+  rooms?: { join?: Record<string, { ephemeral?: { events: Array<{ type: string; content: { user_ids?: string[] } }> } }> };
+}
+
+/** One /sync that returns at once (timeout=0), limited to one room when given: a client's first sync. */
+export async function syncOnce(base: string, token: string, roomId?: string): Promise<SyncResponse> {
+  const filter = roomId ? `&filter=${encodeURIComponent(JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 1 } } }))}` : "";
+  return call<SyncResponse>(base, `/_matrix/client/v3/sync?timeout=0${filter}`, { token });
+}
+
+/** Who the m.typing event of a sync says is typing in `roomId` (empty when the sync carries none). */
+export function typingUserIds(sync: SyncResponse, roomId: string): string[] {
+  const events = sync.rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+  return events.filter((e) => e.type === "m.typing").flatMap((e) => e.content.user_ids ?? []);
+}
