@@ -98,6 +98,50 @@ disable_existing_loggers: false
 EOF
 }
 
+# The media worker logs to a file instead of the console, so the dashboard's file-log tail is
+# tested against a real Synapse (tests/file-logs.test.ts, e2e/logs.spec.ts). The file lies under
+# the config dir (/data/logs in the container): the dashboard reads it at the path the bind mount
+# gives it. Rotation is Synapse's own handler's; logrotate-style rotation (rename + SIGHUP, or
+# copytruncate) is what the tests do to it.
+write_media_log_config() {
+  mkdir -p "$CONFIG/logs"
+  [[ -f "$CONFIG/media_worker.log.config" ]] && return 0
+  write_file "$CONFIG/media_worker.log.config" <<'EOF'
+# Synapse logging for the lab's media worker: to a file at INFO, rotated by the handler at 10 MiB
+# (3 kept). Named by workers/media_worker.yaml (worker_log_config); re-read on SIGHUP.
+# Unbuffered on purpose: Synapse's sample wraps the file handler in a memory buffer that holds
+# INFO lines for up to 5 s, and the dashboard promises a line within 2 s.
+version: 1
+formatters:
+  precise:
+    format: '%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s'
+handlers:
+  file:
+    class: logging.handlers.RotatingFileHandler
+    formatter: precise
+    filename: /data/logs/media_worker.log
+    maxBytes: 10485760
+    backupCount: 3
+    encoding: utf8
+loggers:
+  synapse.storage.SQL:
+    level: INFO
+root:
+  level: INFO
+  handlers: [file]
+disable_existing_loggers: false
+EOF
+}
+
+# A lab whose media worker file predates its own log config names the shared one: point it at its
+# own (once; the worker must then be restarted to read it). Prints "migrated" when it did.
+migrate_media_log_config() {
+  local f="$CONFIG/workers/media_worker.yaml"
+  [[ -f "$f" ]] && grep -qx 'worker_log_config: /data/log.config' "$f" || return 0
+  sed 's#^worker_log_config: /data/log.config$#worker_log_config: /data/media_worker.log.config#' "$f" | write_file "$f"
+  echo migrated
+}
+
 write_workers() {
   [[ -f "$CONFIG/workers/generic_worker1.yaml" ]] || write_file "$CONFIG/workers/generic_worker1.yaml" <<'EOF'
 # Generic worker: client + federation APIs; stream writer for typing,
@@ -128,7 +172,7 @@ EOF
 # (media_instance_running_background_jobs in homeserver.yaml).
 worker_app: synapse.app.generic_worker
 worker_name: media_worker
-worker_log_config: /data/log.config
+worker_log_config: /data/media_worker.log.config
 
 # Without this the worker answers /health but uploads return 404.
 enable_media_repo: true
@@ -366,7 +410,10 @@ cmd_up() {
   load_env "$mode"
   prev="$(cat "$STATE/mode" 2>/dev/null || true)"
   write_log_config
+  local migrated=""
   if [[ "$mode" == workers ]]; then
+    write_media_log_config
+    migrated="$(migrate_media_log_config)"
     write_workers
   elif [[ "$prev" != single ]]; then
     # Single process means no worker files either: a first worker then starts from nothing.
@@ -384,6 +431,10 @@ cmd_up() {
   # containers added to the project later are left alone on a plain re-run.
   (( changed )) && [[ -n "$prev" ]] && args+=(--remove-orphans)
   compose "$mode" "${args[@]}"
+  if [[ -n "$migrated" ]]; then
+    log "media_worker now logs to /data/logs/media_worker.log: restarting it"
+    compose "$mode" restart synapse-worker-media
+  fi
   wait_healthy "$mode" || { cmd_status; die "lab not healthy"; }
   log "lab up in mode '$mode' ($(( $(date +%s) - t0 ))s)"
   cmd_status
@@ -441,7 +492,7 @@ cmd_render() { # render MODE DIR
   CONFIG="$(cd "$dir" && pwd)"
   mkdir -p "$CONFIG/workers" "$CONFIG/prometheus"
   write_log_config
-  [[ "$mode" == workers ]] && write_workers
+  if [[ "$mode" == workers ]]; then write_media_log_config; write_workers; fi
   write_homeserver "$mode"
   write_prometheus "$mode"
 }

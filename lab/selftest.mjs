@@ -223,6 +223,27 @@ if (registered) {
     assert(got.equals(bytes), `downloaded ${got.length} bytes differ from the ${bytes.length} uploaded`);
     return `${up.content_uri} (${bytes.length} bytes)`;
   });
+  if (mode === 'workers') {
+    // The media worker logs to a file (media_worker.log.config), not the console: its access line
+    // for the upload above is in the file within a few seconds.
+    await check('media worker logs to its file (logs/media_worker.log)', async () => {
+      const file = join(configDir, 'logs', 'media_worker.log');
+      const started = Date.now();
+      while (Date.now() - started < 10000) {
+        let text = '';
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (err) {
+          if (err.code !== 'ENOENT') throw err;
+        }
+        if (text.split('\n').some((l) => l.includes('synapse.access.http.8010') && l.includes(`selftest-${suffix}.bin`))) {
+          return `upload's access line there after ${Date.now() - started} ms`;
+        }
+        await sleep(250);
+      }
+      throw new Error(`no access line for selftest-${suffix}.bin in ${file} within 10 s`);
+    });
+  }
 }
 
 // ------------------------------------------------------------- prometheus --

@@ -8,19 +8,20 @@
 // (tested on its own fixtures and by tests/fidelity*.test.ts).
 // A few differences are kept on purpose, listed in `pinned` with the unit test that pins them.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { captureSnapshot } from "@/lib/operations/snapshot";
-import { labLogConfig, labSnapshot, singleSnapshot } from "@/lib/synapse/fixtures/lab";
+import { labLogConfig, labMediaLogConfig, labSnapshot, singleSnapshot } from "@/lib/synapse/fixtures/lab";
 import type { ContainerSpec, DeploymentSnapshot } from "@/lib/synapse/plan-schema";
 import { labSynapseHealthy, requireLab } from "./lab-env";
 
 const HS = "homeserver.yaml";
 const TARGETS = "prometheus/synapse-targets.json";
 const WORKER_FILES = ["workers/federation_sender1.yaml", "workers/generic_worker1.yaml", "workers/media_worker.yaml"];
+const MEDIA_LOG_CONFIG = "media_worker.log.config";
 /** The fixture's checkout of the lab; the real one is wherever this clone is. */
 const FIXTURE_LAB_DIR = "/work/main/lab";
 
@@ -37,6 +38,10 @@ const pinned = {
   hostIp: "0.0.0.0",
   // plan-rollback.test.ts expects a restore of the fixture to touch homeserver.yaml only; snapshots hold log.config too.
   logConfigInSnapshot: "log.config",
+  // plan-edit.test.ts expects a log.config edit to reload every process, media_worker among them; the
+  // lab's media worker logs to a file through its own log config (tests/file-logs.test.ts), which
+  // snapshots hold too.
+  mediaLogConfig: { file: "workers/media_worker.yaml", lab: "/data/media_worker.log.config", fixture: "/data/log.config", inSnapshot: MEDIA_LOG_CONFIG },
 };
 
 type Yaml = Record<string, unknown> & { database: { args: Record<string, unknown> }; redis: Record<string, unknown> };
@@ -55,7 +60,8 @@ function render(mode: "workers" | "single"): Record<string, string> {
   try {
     execFileSync("bash", ["lab/lab.sh", "render", mode, dir], { stdio: "pipe" });
     const files: Record<string, string> = {};
-    for (const rel of [HS, TARGETS, "log.config", ...(mode === "workers" ? WORKER_FILES : [])]) files[rel] = readFileSync(path.join(dir, rel), "utf8");
+    for (const rel of [HS, TARGETS, "log.config", ...(mode === "workers" ? [...WORKER_FILES, MEDIA_LOG_CONFIG] : [])]) files[rel] = readFileSync(path.join(dir, rel), "utf8");
+    if (mode === "single") expect(existsSync(path.join(dir, MEDIA_LOG_CONFIG)), "single mode writes no media log config").toBe(false);
     return files;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -74,7 +80,15 @@ function expectFilesMatch(real: Record<string, string>, fixture: DeploymentSnaps
   expect(real["log.config"]).toBe(labLogConfig);
   const workerFiles = Object.keys(fixture.files).filter((f) => f.startsWith("workers/")).sort();
   expect(workerFiles).toEqual(mode === "workers" ? WORKER_FILES : []);
-  for (const f of workerFiles) expect(parse(real[f]), f).toEqual(parse(fixture.files[f]));
+  for (const f of workerFiles) {
+    const data = parse(real[f]) as Record<string, unknown>;
+    if (f === pinned.mediaLogConfig.file) {
+      expect(data.worker_log_config).toBe(pinned.mediaLogConfig.lab);
+      data.worker_log_config = pinned.mediaLogConfig.fixture;
+    }
+    expect(data, f).toEqual(parse(fixture.files[f]));
+  }
+  if (mode === "workers") expect(real[MEDIA_LOG_CONFIG]).toBe(labMediaLogConfig);
 }
 
 /** A spec with what varies by machine or run replaced by the fixture's values. */
@@ -107,7 +121,7 @@ beforeAll(async () => {
 
 describe("the planner's lab fixture is the lab", () => {
   it("workers mode: the running lab's config files and lab.sh's rendering equal the fixture's (secrets aside)", () => {
-    const live = Object.fromEntries([HS, TARGETS, "log.config", ...WORKER_FILES].map((f) => [f, readFileSync(path.join(configDir, f), "utf8")]));
+    const live = Object.fromEntries([HS, TARGETS, "log.config", MEDIA_LOG_CONFIG, ...WORKER_FILES].map((f) => [f, readFileSync(path.join(configDir, f), "utf8")]));
     expectFilesMatch(live, labSnapshot(), "workers");
     expectFilesMatch(render("workers"), labSnapshot(), "workers");
   });
@@ -129,6 +143,6 @@ describe("the planner's lab fixture is the lab", () => {
       for (const k of pinned.envSecrets) expect(Object.keys(r.container!.env), `${p.name} env`).toContain(k);
     }
     expect([...real.usedHostPorts].sort()).toEqual([...fixture.usedHostPorts].sort());
-    expect(Object.keys(real.files).sort()).toEqual([...Object.keys(fixture.files), pinned.logConfigInSnapshot].sort());
+    expect(Object.keys(real.files).sort()).toEqual([...Object.keys(fixture.files), pinned.logConfigInSnapshot, pinned.mediaLogConfig.inSnapshot].sort());
   });
 });
