@@ -35,6 +35,33 @@ function isJsonType(contentType: string | null): boolean {
 }
 
 /**
+ * A request body as text, read up to `limit` bytes: 413 as soon as more arrive (a chunked body has
+ * no Content-Length to trust), 400 when it is not UTF-8.
+ */
+export async function readBoundedText(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (body) {
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw new ApiError("payload_too_large", `Request body exceeds ${limit} bytes`);
+      }
+      chunks.push(value);
+    }
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new ApiError("bad_request", "Request body is not valid UTF-8");
+  }
+}
+
+/**
  * Reads a JSON body of at most the route's limit: 415 unless it says application/json, 413 as
  * soon as more bytes arrive than allowed (a chunked body has no Content-Length to trust), 400
  * when it is not one JSON value.
@@ -43,25 +70,7 @@ export async function readBoundedJson(req: Request, limitName: keyof typeof BODY
   const limit = BODY_LIMITS[limitName];
   if (!isJsonType(req.headers.get("content-type"))) throw new ApiError("unsupported_media_type", "Request body must be JSON (Content-Type: application/json)");
   if (!req.body) throw new ApiError("bad_request", "Request body must be JSON; it is empty");
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new ApiError("payload_too_large", `Request body exceeds ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new ApiError("bad_request", "Request body is not valid UTF-8");
-  }
+  const text = await readBoundedText(req.body, limit);
   if (text.trim() === "") throw new ApiError("bad_request", "Request body must be JSON; it is empty");
   try {
     return JSON.parse(text) as unknown;

@@ -1,6 +1,7 @@
 import "server-only";
 import { NextRequest } from "next/server";
 import { ApiError, handleApiError } from "@/lib/api/errors";
+import { readBoundedText } from "@/lib/api/body";
 import { BODY_LIMITS } from "@/lib/api/routes";
 
 // Sign-in and sign-out also work as plain HTML forms, before the page's JavaScript runs (or
@@ -37,27 +38,7 @@ export async function readFormFields(req: Request): Promise<URLSearchParams> {
   if (declared !== null && /^\d{1,15}$/.test(declared.trim()) && Number(declared) > FORM_LIMIT) {
     throw new ApiError("payload_too_large", `Request body is ${declared.trim()} bytes; this route takes at most ${FORM_LIMIT}`);
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    const reader = req.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > FORM_LIMIT) {
-        await reader.cancel().catch(() => undefined);
-        throw new ApiError("payload_too_large", `Request body exceeds ${FORM_LIMIT} bytes`);
-      }
-      chunks.push(value);
-    }
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new ApiError("bad_request", "Request body is not valid UTF-8");
-  }
+  const text = await readBoundedText(req.body, FORM_LIMIT);
   return new URLSearchParams(text);
 }
 
