@@ -3,7 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RawLogLine } from "@/lib/docker/logs";
-import { openFileLogs, type FileLogStream } from "./file-tail";
+import { openFileLogs, ROTATED_GRACE_MS, type FileLogStream } from "./file-tail";
+import { tsFromMillis } from "./time";
+
+const tsOf = (iso: string) => tsFromMillis(Date.parse(iso), 0);
 
 let root: string;
 let dir: string;
@@ -66,6 +69,40 @@ describe("tailing a log file of the config dir", () => {
     await waitFor(lines, "five");
     expect(lines).toEqual(["one", "two", "three", "four", "five"]);
     expect(stream!.failure).toBeNull();
+  });
+
+  it("reads the lines a writer adds to the rotated-away file before it reopens (logrotate's create, then SIGHUP), before the new file's", async () => {
+    const lines = await tail();
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, ""); // the new, empty file: the tail moves over to it
+    await sleep(600);
+    appendFileSync(`${log}.1`, "late\n"); // the writer still holds the old one
+    await waitFor(lines, "late");
+    appendFileSync(log, "reopened\n");
+    await waitFor(lines, "reopened");
+    expect(lines).toEqual(["one", "late", "reopened"]);
+  });
+
+  it("lets go of the rotated-away file once it has been quiet for the grace period", async () => {
+    const lines = await tail();
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, "new\n");
+    await waitFor(lines, "new");
+    await sleep(ROTATED_GRACE_MS + 700);
+    appendFileSync(`${log}.1`, "too late\n"); // nobody writes to a file quiet this long; if someone does, it is not followed
+    appendFileSync(log, "newer\n");
+    await waitFor(lines, "newer");
+    await sleep(400);
+    expect(lines).toEqual(["one", "new", "newer"]);
+  }, 15_000);
+
+  it("counts tail only among the lines inside since/until, as the engine does", async () => {
+    const at = (s: number) => `2026-12-01 10:00:0${s},000 - synapse - 1 - INFO - - line ${s}`;
+    writeFileSync(log, [1, 2, 3, 4, 5].map(at).join("\n") + "\n");
+    const lines: string[] = [];
+    const s = await openFileLogs(log, { follow: false, tail: 2, since: tsOf("2026-12-01T10:00:02Z"), until: tsOf("2026-12-01T10:00:03Z"), dir }, (b) => lines.push(...b.map((l) => l.text)));
+    await s.done;
+    expect(lines).toEqual([at(2), at(3)]);
   });
 
   it("reads a file truncated in place again from its start", async () => {

@@ -108,7 +108,7 @@ export class WorkerLogSource {
       const onLines = (raw: RawLogLine[]) => this.accept(raw);
       this.handle =
         this.target.destination.kind === "file"
-          ? await openFileLogs(this.target.destination.path, { follow: true, tail: this.lastTs ? undefined : tail }, onLines)
+          ? await openFileLogs(this.target.destination.path, { follow: true, tail: this.lastTs ? undefined : tail, since: this.opts.since, until: this.opts.until }, onLines)
           : await openContainerLogs(id!, { follow: true, tail, since: resumeFrom ? engineSeconds(resumeFrom) : undefined, until: this.opts.until ? engineSeconds(this.opts.until) : undefined }, onLines);
     } catch (err) {
       this.opening = false;
