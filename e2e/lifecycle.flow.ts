@@ -263,6 +263,15 @@ test("rollback to single process leaves main serving client and media; restore b
 
   await page.goto("/history");
   const entries = page.getByRole("list", { name: "Operations" }).getByRole("article");
+  // The page shows 50 at a time; the whole suite's operations may be more: load them all.
+  const older = page.getByRole("button", { name: "Load older operations" });
+  for (let shown = 0; shown < operationsSoFar; ) {
+    await expect(entries.first()).toBeVisible();
+    shown = await entries.count();
+    if (shown >= operationsSoFar || !(await older.isVisible())) break;
+    await older.click();
+    await expect(entries).not.toHaveCount(shown);
+  }
   await expect(entries).toHaveCount(operationsSoFar);
   await expect(page.getByRole("list", { name: "Operations" })).toContainText("failed");
 
