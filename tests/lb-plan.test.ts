@@ -1,0 +1,211 @@
+// The nginx entrypoint in real plans, against the REAL lab: a load balancer made from
+// lab/lb/build.sh's image runs on the lab's network with the contract's labels, and a generic worker
+// is added and removed through lib/operations while a client asks for /_matrix/client/versions
+// through :8080 all along. The lb container and its file go at the end; the config dir is left
+// byte for byte as found.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/lib/db";
+import { previewPlan, runOperation } from "@/lib/operations";
+import { captureSnapshot } from "@/lib/operations/snapshot";
+import { readDeployment } from "@/lib/synapse/deployment";
+import { DEFAULT_LB_CONFIG, renderLbConfig, upstreamOfWorker } from "@/lib/synapse/plan-lb";
+import type { Operation } from "@/lib/synapse/plan-schema";
+import { nginxRoutes } from "@/lib/topology/routes";
+import { docker, eventually, readTree, requireLab } from "./lab-env";
+
+const LB = "fleetlab-lb-plan-test";
+const LB_PORT = 8080;
+let configDir: string;
+let dataDir: string;
+let pristine: Map<string, Buffer>;
+let lbFile: string;
+
+/** The workers a config names: its upstream members, by the name the renderer writes beside each. */
+const membersOf = (text: string) => [...new Set([...text.matchAll(/^\s*server \S+; # (\S+)$/gm)].map((m) => m[1]))].sort();
+/** What `nginx -t` says in the container (it writes to stderr), and whether it passed. */
+function nginxT(): string {
+  const r = spawnSync("docker", ["exec", LB, "nginx", "-t"], { encoding: "utf8" });
+  return `${r.status === 0 ? "passed" : "failed"}: ${r.stderr.trim()}`;
+}
+const lbText = () => readFileSync(lbFile, "utf8");
+/** A container's stdout and stderr. */
+function logsOf(container: string): string {
+  const r = spawnSync("docker", ["logs", container], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return `${r.stdout}${r.stderr}`;
+}
+/** The config dir as plans see it: without what Synapse itself writes as it runs (log files, media). */
+function configTree(): Map<string, Buffer> {
+  return new Map([...readTree(configDir)].filter(([p]) => !/^(logs|media_store)\//.test(p)));
+}
+function expectSameTree(before: Map<string, Buffer>, after: Map<string, Buffer>): void {
+  expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+  for (const [p, bytes] of before) expect(after.get(p)?.equals(bytes), p).toBe(true);
+}
+
+/** A client asking through the entrypoint every 50 ms until stopped: every answer's status, or its error. */
+function client() {
+  const results: string[] = [];
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${LB_PORT}/_matrix/client/versions`, { signal: AbortSignal.timeout(10_000) });
+        await res.arrayBuffer();
+        results.push(String(res.status));
+      } catch (err) {
+        results.push(`error ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    async stop() {
+      on = false;
+      await loop;
+      return { total: results.length, failed: results.filter((r) => r !== "200") };
+    },
+  };
+}
+
+const undo = (op: Operation) => op.steps.filter((s) => s.reason.startsWith("undo:")).map((s) => `${s.kind} ${s.status}`);
+const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  const started = Date.now();
+  try {
+    return await fn();
+  } finally {
+    console.log(`[lb-plan] ${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+};
+
+beforeAll(async () => {
+  configDir = requireLab().configDir;
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "fleet-lb-plan-"));
+  process.env.FLEET_DATA_DIR = dataDir;
+  delete process.env.DATABASE_URL;
+  pristine = configTree();
+  lbFile = path.join(configDir, DEFAULT_LB_CONFIG);
+
+  const started = Date.now();
+  const build = execFileSync("bash", ["lab/lb/build.sh"], { encoding: "utf8" }).trim();
+  console.log(`[lb-plan] ${build} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const image = execFileSync("bash", ["lab/lb/build.sh", "--tag"], { encoding: "utf8" }).trim();
+
+  // The first file, rendered for the lab as it runs: nginx must start on a valid config.
+  const snapshot = await captureSnapshot();
+  const dep = readDeployment(snapshot);
+  const lb = { kind: "nginx" as const, name: LB, containerId: "", state: "running", configFile: DEFAULT_LB_CONFIG, check: null };
+  mkdirSync(path.dirname(lbFile), { recursive: true });
+  writeFileSync(lbFile, renderLbConfig(dep, lb, dep.workers.flatMap((w) => upstreamOfWorker(w) ?? [])));
+  // The directory, not the file: a plan swaps the file by rename, which a single-file bind would not see.
+  docker(
+    "run", "-d", "--name", LB, "--network", "fleetlab_default", "-p", `${LB_PORT}:${LB_PORT}`,
+    "--label", "io.synapse-fleet.role=load-balancer", "--label", "io.synapse-fleet.lb.kind=nginx", "--label", `io.synapse-fleet.lb.config=${DEFAULT_LB_CONFIG}`,
+    "-v", `${path.dirname(lbFile)}:/etc/nginx/conf.d`, image,
+  );
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${LB_PORT}/_matrix/client/versions`).catch(() => null);
+    if (res?.status === 200) break;
+    if (Date.now() > end) throw new Error(`the load balancer does not answer on :${LB_PORT}: ${docker("logs", "--tail", "20", LB)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}, 600_000);
+
+afterAll(async () => {
+  try {
+    execFileSync("docker", ["rm", "-f", LB], { stdio: "ignore" });
+  } finally {
+    rmSync(path.dirname(lbFile), { recursive: true, force: true });
+    await closeDb();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+  // The lab as found: the config dir byte for byte.
+  expectSameTree(pristine, configTree());
+}, 120_000);
+
+describe("plans with an nginx entrypoint, on the real lab", () => {
+  let added = "";
+  let firstFile = "";
+
+  it("discovery sees the entrypoint; the topology's routes are what its file says", async () => {
+    firstFile = lbText();
+    const snapshot = await captureSnapshot();
+    expect(snapshot.loadBalancer).toMatchObject({ kind: "nginx", name: LB, state: "running", configFile: DEFAULT_LB_CONFIG, check: { ok: true } });
+    expect(snapshot.files[DEFAULT_LB_CONFIG]).toBe(firstFile);
+    const routes = await nginxRoutes([{ name: LB, labels: { "io.synapse-fleet.role": "load-balancer", "io.synapse-fleet.lb.kind": "nginx" } }], configDir);
+    expect(routes?.warning).toBeNull();
+    expect(routes?.routes.find((r) => r.rule === "location ~ ^/_matrix/client")?.targets).toEqual(["generic_worker1"]);
+    expect(routes?.routes.at(-1)).toMatchObject({ rule: "location /", targets: ["main"] });
+  });
+
+  it("adds a generic worker: nginx routes to it once it answers, and the client never sees a failure", async () => {
+    const c = client();
+    const op = await timed("add", () => runOperation({ kind: "add_worker", type: "generic" }, "lb-plan test"));
+    const seen = await c.stop();
+    expect(op.status, op.error ?? "").toBe("succeeded");
+    added = op.plan.steps.find((s) => s.kind === "create_container")!.process!;
+    expect(op.steps.map((s) => s.kind).slice(-2)).toEqual(["wait_healthy", "reload_lb"]);
+    expect(membersOf(lbText())).toEqual(["generic_worker1", added, "main", "media_worker"].sort());
+    expect(nginxT()).toMatch(/^passed: .*test is successful/s);
+    console.log(`[lb-plan] add: ${seen.total} requests through :${LB_PORT}, ${seen.failed.length} failed`);
+    expect(seen.failed).toEqual([]);
+    expect(seen.total).toBeGreaterThan(10);
+    // nginx really sends it a share of the client routes (round robin in the generic pool): its access log says so.
+    for (let i = 0; i < 10; i++) expect((await fetch(`http://127.0.0.1:${LB_PORT}/_matrix/client/versions`)).status).toBe(200);
+    const container = docker("ps", "-q", "--filter", `label=io.synapse-fleet.worker=${added}`);
+    await eventually(async () => /GET \/_matrix\/client\/versions/.test(logsOf(container)), 10_000, `${added} to log a request that came through nginx`);
+  }, 300_000);
+
+  it("refuses any plan on top of a hand edit nginx -t rejects, with nginx's message, and changes nothing", async () => {
+    const good = lbText();
+    writeFileSync(lbFile, `${good}fleet_bogus_directive on;\n`);
+    const before = configTree();
+    const containers = docker("ps", "-a", "--format", "{{.ID}} {{.State}}");
+    await expect(previewPlan({ kind: "remove_worker", name: added })).rejects.toThrow(/nginx\/synapse\.conf fails nginx -t in .*unknown directive "fleet_bogus_directive"/);
+    await expect(runOperation({ kind: "remove_worker", name: added }, "lb-plan test")).rejects.toThrow(/unknown directive "fleet_bogus_directive"/);
+    expectSameTree(before, configTree());
+    expect(docker("ps", "-a", "--format", "{{.ID}} {{.State}}")).toBe(containers);
+    writeFileSync(lbFile, good);
+  }, 120_000);
+
+  it("a failure after the drain puts the file back byte for byte and reloads nginx onto it", async () => {
+    const before = lbText();
+    process.env.FLEET_TEST_HOOKS = "1";
+    process.env.FLEET_TEST_FAIL_AFTER_STEP = "0"; // step 0 is the drain; the stop after it fails
+    const c = client();
+    let op: Operation;
+    try {
+      op = await timed("remove, failing after the drain", () => runOperation({ kind: "remove_worker", name: added }, "lb-plan test"));
+    } finally {
+      delete process.env.FLEET_TEST_HOOKS;
+      delete process.env.FLEET_TEST_FAIL_AFTER_STEP;
+    }
+    const seen = await c.stop();
+    expect(op.status).toBe("failed");
+    expect(op.steps[0]).toMatchObject({ kind: "reload_lb", status: "compensated" });
+    expect(undo(op)).toContain("reload_lb succeeded");
+    expect(lbText()).toBe(before);
+    expect(membersOf(lbText())).toContain(added);
+    expect(nginxT()).toMatch(/^passed: .*test is successful/s);
+    expect(docker("ps", "-q", "--filter", `label=io.synapse-fleet.worker=${added}`, "--filter", "status=running")).not.toBe("");
+    console.log(`[lb-plan] failed remove: ${seen.total} requests, ${seen.failed.length} failed`);
+    expect(seen.failed).toEqual([]);
+  }, 300_000);
+
+  it("removes the worker: drained first, then stopped; the file is the first one again", async () => {
+    const c = client();
+    const op = await timed("remove", () => runOperation({ kind: "remove_worker", name: added }, "lb-plan test"));
+    const seen = await c.stop();
+    expect(op.status, op.error ?? "").toBe("succeeded");
+    expect(op.steps.map((s) => s.kind).slice(0, 3)).toEqual(["reload_lb", "stop", "remove_container"]);
+    expect(membersOf(lbText())).toEqual(["generic_worker1", "main", "media_worker"]);
+    expect(lbText()).toBe(firstFile);
+    expect(nginxT()).toMatch(/^passed: .*test is successful/s);
+    console.log(`[lb-plan] remove: ${seen.total} requests through :${LB_PORT}, ${seen.failed.length} failed`);
+    expect(seen.failed).toEqual([]);
+  }, 300_000);
+});
