@@ -25,8 +25,8 @@ async function send(method: string, urlPath: string, body?: unknown, headers: Re
   return { status: res.status, body: (await res.json()) as ErrorBody };
 }
 
-/** The config dir's files, minus the log files a lab worker writes there as it runs (file logs). */
-const configState = () => Object.fromEntries(Object.entries(configFiles()).filter(([p]) => !p.startsWith("logs/") && !/\.log(\.\d+)?$/.test(p)));
+/** The config dir's files (configFiles leaves out the log files a lab worker writes there as it runs). */
+const configState = configFiles;
 
 const historyLength = async () => (await api.call<unknown[]>("GET", "/api/history?limit=200")).json.length;
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import type { Operation } from "@/lib/synapse/plan-schema";
 import type { Topology } from "@/lib/contract/topology";
+import { isRuntimeOutput } from "../tests/lab-env";
 
 /** The dashboard's API as an operator's script would use it, with an API token. */
 export class FleetApi {
@@ -82,9 +83,9 @@ export function configFiles(): Record<string, string> {
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== "media_store") walk(full);
-      } else out[path.relative(configDir(), full)] = fs.readFileSync(full, "utf8");
+      if (isRuntimeOutput(path.relative(configDir(), full))) continue;
+      if (e.isDirectory()) walk(full);
+      else out[path.relative(configDir(), full)] = fs.readFileSync(full, "utf8");
     }
   };
   walk(configDir());

@@ -29,12 +29,23 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
   }
 }
 
-/** Every file under a directory, as bytes, by relative path: to prove a change left nothing behind. */
+/**
+ * What in a config dir is written by Synapse as it runs, not configuration: uploads, and log files
+ * (the lab's media worker logs to logs/media_worker.log, rotated as .log.1 …). A change never
+ * touches them, and they move on their own, so comparisons of the dir leave them out.
+ */
+export function isRuntimeOutput(rel: string): boolean {
+  const parts = rel.split(path.sep);
+  return parts.includes("media_store") || parts[0] === "logs" || /\.log(\.\d+)?$/.test(rel);
+}
+
+/** Every config file under a directory, as bytes, by relative path: to prove a change left nothing behind. */
 export function readTree(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   const walk = (rel: string) => {
     for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const p = path.join(rel, e.name);
+      if (isRuntimeOutput(p)) continue;
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) out.set(p, readFileSync(path.join(dir, p)));
     }
