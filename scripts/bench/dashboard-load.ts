@@ -10,6 +10,7 @@ import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import type Docker from "dockerode";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { onJsonLines } from "@/lib/docker/json-lines";
 import { ROOT, log, onCleanup, startServer, withTimeout, type Server } from "./lib";
 
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -244,22 +245,14 @@ export interface EngineEvent {
  */
 export async function watchEngineEvents(docker: Docker, filters: Record<string, string[]>, onEvent: (e: EngineEvent) => void): Promise<{ stop(): void }> {
   const stream = (await docker.getEvents({ filters: { ...filters, type: ["container"] } })) as NodeJS.ReadableStream & { destroy(): void };
-  let buf = "";
-  stream.on("data", (chunk: Buffer) => {
+  onJsonLines(stream, (value) => {
     const at = wallNow();
-    buf += chunk.toString("utf8");
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (!line) continue;
-      const raw = JSON.parse(line) as { Action?: string; status?: string; id?: string; timeNano?: number; time?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
-      const id = raw.Actor?.ID ?? raw.id;
-      const action = raw.Action ?? raw.status;
-      const nanos = raw.timeNano ?? (raw.time ?? 0) * 1e9;
-      if (!id || !action) continue;
-      onEvent({ id, action, time: nanos / 1e6, timeMs: Math.round(nanos / 1e6), attributes: raw.Actor?.Attributes ?? {}, at });
-    }
+    const raw = value as { Action?: string; status?: string; id?: string; timeNano?: number; time?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+    const id = raw.Actor?.ID ?? raw.id;
+    const action = raw.Action ?? raw.status;
+    const nanos = raw.timeNano ?? (raw.time ?? 0) * 1e9;
+    if (!id || !action) return;
+    onEvent({ id, action, time: nanos / 1e6, timeMs: Math.round(nanos / 1e6), attributes: raw.Actor?.Attributes ?? {}, at });
   });
   stream.on("error", (err: Error) => log(`engine event stream: ${err.message}`));
   let stopped = false;
