@@ -174,3 +174,23 @@ describe("the masking policy", () => {
     }
   });
 });
+
+describe("masking a load-balancer step", () => {
+  it("masks credentials in the nginx config a reload_lb step writes, before and after, and in the snapshot's nginx -t message", () => {
+    const token = "syt_YWxpY2U_kHNbqLgExPvzvRoQdWnA_1x2Y3z";
+    const conf = (extra: string) => `upstream synapse_main { server synapse:8008; }\nserver {\n  listen 8080;\n  location / {\n    proxy_set_header Authorization "Bearer ${token}";${extra}\n    proxy_pass http://synapse_main;\n  }\n}\n`;
+    const plan = planIntent({ kind: "add_worker", type: "generic" }, { snapshot: labSnapshot() });
+    const withLb = {
+      ...plan,
+      steps: [...plan.steps, { kind: "reload_lb" as const, process: "fleetlab_lb_1", path: "nginx/synapse.conf", before: conf(""), after: conf("\n    proxy_read_timeout 60s;"), reason: "route to generic_worker2" }],
+    };
+    const masked = maskPlan(withLb);
+    expect(JSON.stringify(masked)).not.toContain(token);
+    const step = masked.steps.at(-1)!;
+    expect(step.kind === "reload_lb" && step.after).toContain("proxy_read_timeout 60s;");
+    expect(step.kind === "reload_lb" && step.after).toContain("proxy_pass http://synapse_main;");
+
+    const snapshot = { ...labSnapshot(), loadBalancer: { kind: "nginx" as const, name: "fleetlab_lb_1", containerId: "lb", state: "running", configFile: "nginx/synapse.conf", check: { ok: false, message: `nginx: [emerg] invalid header "Authorization: Bearer ${token}"` } } };
+    expect(JSON.stringify(maskSnapshot(snapshot))).not.toContain(token);
+  });
+});

@@ -121,6 +121,8 @@ function maskFile(path: string, text: string | null): string | null {
 
 function maskStep(step: Step): Step {
   if (step.kind === "create_container") return { ...step, spec: maskSpec(step.spec), reason: maskValue(step.reason) };
+  // A hand-edited load-balancer config may hold credentials (an upstream's Authorization header).
+  if (step.kind === "reload_lb") return { ...step, before: maskFile(step.path, step.before), after: maskFileText(step.path, step.after), reason: maskValue(step.reason) };
   return { ...step, reason: maskValue(step.reason) };
 }
 
@@ -142,6 +144,8 @@ export function maskSnapshot(snapshot: DeploymentSnapshot): DeploymentSnapshot {
     ...snapshot,
     files: Object.fromEntries(Object.entries(snapshot.files).map(([path, text]) => [path, maskFileText(path, text)])),
     processes: snapshot.processes.map((p) => ({ ...p, container: p.container ? maskSpec(p.container) : null })),
+    // nginx -t quotes the line it refuses.
+    ...(snapshot.loadBalancer?.check ? { loadBalancer: { ...snapshot.loadBalancer, check: { ...snapshot.loadBalancer.check, message: maskValue(snapshot.loadBalancer.check.message) } } } : {}),
   };
 }
 
