@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { docker, labContainer } from "./lab";
+import { signInEachTest } from "./sign-in";
 
 // The Diagnostics screen against the real lab: Redis stopped turns its check red with the fix,
 // started again it turns green once Synapse has reconnected. Changes the lab, so it is a flow.
@@ -10,15 +11,7 @@ test.describe.configure({ mode: "serial", timeout: 240_000 });
 
 const SHOTS = "/tmp/shots-diag";
 
-// Signs in itself, so the story can also run alone (--project=lifecycle --no-deps).
-test.use({ storageState: { cookies: [], origins: [] } });
-test.beforeEach(async ({ page }) => {
-  await page.goto("/login?next=/diagnostics");
-  await page.getByLabel("Username").fill("admin");
-  await page.getByLabel("Password").fill(process.env.FLEET_E2E_PASSWORD!);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Diagnostics" })).toBeVisible();
-});
+signInEachTest("/diagnostics", "Diagnostics");
 const redisCard = (page: Page) => page.getByTestId("check-redis");
 
 test.afterAll(() => {

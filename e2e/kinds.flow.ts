@@ -8,6 +8,7 @@ import type { Operation } from "@/lib/synapse/plan-schema";
 import { configFiles, FleetApi, homeserver, httpBase, promQuery, scrapeTargets } from "./fleet-api";
 import { docker } from "./lab";
 import { createRoom, login, MAIN, registerUser, setTyping, syncOnce, typingUserIds, whoami } from "./matrix";
+import { signInEachTest } from "./sign-in";
 
 // Issue #12 §2 on real Synapse, through the console's own menus: one worker of every kind (the
 // one_of_each preset), then scale down, remove, stop, start and restart from the cards, rollback to a
@@ -15,15 +16,7 @@ import { createRoom, login, MAIN, registerUser, setTyping, syncOnce, typingUserI
 // Changes the lab, so it is a flow; it leaves the lab as `lab.sh reset workers` does.
 test.describe.configure({ mode: "serial", timeout: 480_000 });
 
-// Signs in itself, so the story can also run alone (--project=lifecycle --no-deps).
-test.use({ storageState: { cookies: [], origins: [] } });
-test.beforeEach(async ({ page }) => {
-  await page.goto("/login?next=/");
-  await page.getByLabel("Username").fill("admin");
-  await page.getByLabel("Password").fill(process.env.FLEET_E2E_PASSWORD!);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Topology" })).toBeVisible();
-});
+signInEachTest("/", "Topology");
 
 // Asynchronous on purpose: a synchronous minute-long reset blocks the event loop, so the HTTP client
 // cannot retire its idle keep-alive socket that the server closes meanwhile, and the next request fails.
