@@ -1,5 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import crypto from "node:crypto";
+import { existsSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
 import { docker, labContainer } from "./lab";
 
 const GENERIC = "http://localhost:8009";
@@ -152,6 +154,38 @@ test.describe("logs", () => {
 
     await logs(page).getByRole("button", { name: "Follow" }).click();
     await expect(rows(page).filter({ hasText: later })).toBeInViewport();
+  });
+
+  // The lab's media worker logs to a file (lab/lab.sh: media_worker.log.config), which the viewer tails.
+  test("media_worker's file log shows a request's line, and after a rotation the next one", async ({ page }) => {
+    const configDir = process.env.SYNAPSE_CONFIG_DIR;
+    expect(configDir, "SYNAPSE_CONFIG_DIR from `lab.sh env`").toBeTruthy();
+    const file = path.join(configDir!, "logs", "media_worker.log");
+    await openWorkerLogs(page, "media_worker");
+    await logs(page).getByRole("textbox", { name: "Filter" }).fill("fleet=e2e");
+    const before = mark();
+    expect(await request(MEDIA, "/_matrix/client/versions", before)).toBe(200);
+    const first = rows(page).filter({ hasText: before });
+    await expect(first).toHaveCount(1, { timeout: 5_000 });
+    await expect(first).toContainText("synapse.access.http.8010");
+    await expect(first).toHaveAttribute("data-worker", "media_worker");
+
+    // Rotated as logrotate does: renamed, then SIGHUP makes Synapse open a new file by the name.
+    const old = `${file}.e2e-${process.pid}`;
+    const hangUp = () => docker("kill", "-s", "HUP", labContainer("synapse-worker-media"));
+    renameSync(file, old);
+    try {
+      hangUp();
+      await expect.poll(() => existsSync(file), { timeout: 10_000 }).toBe(true);
+      const after = mark();
+      expect(await request(MEDIA, "/_matrix/client/versions", after)).toBe(200);
+      await expect(rows(page).filter({ hasText: after })).toHaveCount(1, { timeout: 5_000 });
+      await expect(first).toHaveCount(1); // nothing read twice across the rotation
+      await expect(connection(page)).toHaveText("Live");
+    } finally {
+      hangUp(); // again, should the first have failed: Synapse must not go on writing to a deleted file
+      rmSync(old, { force: true });
+    }
   });
 
   test("restarting the worker keeps the stream going", async ({ page }) => {
