@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RawLogLine } from "@/lib/docker/logs";
-import { openFileLogs, ROTATED_GRACE_MS, type FileLogStream } from "./file-tail";
+import { openFileLogs, openFileTails, ROTATED_GRACE_MS, type FileLogStream } from "./file-tail";
 import { tsFromMillis } from "./time";
 
 const tsOf = (iso: string) => tsFromMillis(Date.parse(iso), 0);
@@ -131,6 +131,19 @@ describe("tailing a log file of the config dir", () => {
     await stream!.done;
     expect(stream!.failure).toMatch(/is a symbolic link: refused/);
     expect(lines).toEqual([]);
+  });
+
+  it("counts open tails: a follow until closed, a failed one not at all, a read without follow until it ends", async () => {
+    const before = openFileTails();
+    await tail();
+    expect(openFileTails()).toBe(before + 1);
+    stream!.close();
+    expect(openFileTails()).toBe(before);
+    await expect(openFileLogs(hostFile, { follow: true, dir }, () => undefined)).rejects.toThrow(/outside the config directory/);
+    expect(openFileTails()).toBe(before);
+    const once = await openFileLogs(log, { follow: false, dir }, () => undefined);
+    await once.done;
+    expect(openFileTails()).toBe(before);
   });
 
   it("reads the whole file once without follow, then ends", async () => {

@@ -50,6 +50,13 @@ function synapseTime(text: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+let openTails = 0;
+
+/** How many file tails are open in this process: like the engine's streams, each must end with its reader. */
+export function openFileTails(): number {
+  return openTails;
+}
+
 export interface FileLogOptions {
   follow: boolean;
   tail?: number;
@@ -168,17 +175,20 @@ export async function openFileLogs(file: string, opts: FileLogOptions, onLines: 
   const finish = () => {
     if (closed) return;
     closed = true;
+    openTails--;
     clearInterval(timer);
     watcher?.close();
     if (!busy) release(); // else released when the read in flight returns
     resolveDone();
   };
 
+  openTails++; // from here on every path ends in finish()
   const opened = current;
   if (opened) {
     try {
       await drain(opened);
     } catch (err) {
+      openTails--;
       release();
       throw err;
     }
