@@ -95,7 +95,7 @@ async function readWorker(t: LogTarget, req: LogRequest, signal: AbortSignal, de
   };
   handle =
     t.destination.kind === "file"
-      ? await openFileLogs(t.destination.path, { follow: false, tail: req.matcher ? undefined : scan }, onLines)
+      ? await openFileLogs(t.destination.path, { follow: false, tail: req.matcher ? undefined : scan, since: req.since, until: req.until }, onLines)
       : await openContainerLogs(
           t.containerId!,
           { follow: false, tail: scan, since: req.since ? engineSeconds(req.since) : undefined, until: req.until ? engineSeconds(req.until) : undefined },

@@ -33,6 +33,18 @@ describe("adding a worker", () => {
     expect(warning).not.toContain("[object Object]");
   });
 
+  it("gives a new worker the log config most processes share, not another worker's own file log", () => {
+    const snapshot = labSnapshot();
+    // Every existing worker logs to a file of its own: each config is named once, main's wins.
+    for (const path of Object.keys(snapshot.files).filter((p) => p.startsWith("workers/"))) {
+      const own = path.replace(/^workers\/(.*)\.yaml$/, "/data/$1.log.config");
+      snapshot.files[path] = snapshot.files[path].replace("worker_log_config: /data/log.config", `worker_log_config: ${own}`);
+      expect(snapshot.files[path]).toContain(own);
+    }
+    const plan = planIntent({ kind: "add_worker", type: "generic" }, { snapshot });
+    expect(yamlAfter(plan, "workers/generic_worker2.yaml").worker_log_config).toBe("/data/log.config");
+  });
+
   it("skips ports published by other containers", () => {
     const snapshot = labSnapshot();
     snapshot.usedHostPorts.push(8011, 8012, 9004);

@@ -29,6 +29,25 @@ const stringField = (text: string | undefined, key: string): string | null => {
   }
 };
 
+/**
+ * The log config a new worker uses: the one most processes share (main's log_config counts, and
+ * wins a tie). Not merely the first worker's: that one may be its own, writing to its own log file,
+ * and two processes rotating one file lose lines.
+ */
+function sharedLogConfig(draft: Draft): string | null {
+  const mainConfig = stringField(draft.dep.hsText, "log_config");
+  const counts = new Map<string, number>();
+  if (mainConfig) counts.set(mainConfig, 1);
+  for (const w of draftWorkers(draft)) {
+    const file = w.entry?.file;
+    const value = file ? stringField(draft.ctx.snapshot.files[file], "worker_log_config") : null;
+    if (value) counts.set(value, (counts.get(value) ?? 0) + 1);
+  }
+  let best = mainConfig;
+  for (const [value, n] of counts) if (best === null || n > (counts.get(best) ?? 0)) best = value;
+  return best;
+}
+
 /** Main's bind addresses for new listeners: those of its client listener, else all interfaces. */
 function bindAddresses(draft: Draft): string[] {
   const l = healthListener(draft.dep.hs.listeners);
@@ -113,10 +132,7 @@ export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker
   } else if (key) doc.setIn([key], name);
   if (input.kind === "media" && doc.get("enable_media_repo") !== false) doc.set("enable_media_repo", false);
 
-  const existingWorkerFile = draftWorkers(draft).find((w) => w.entry?.file)?.entry?.file;
-  const logConfig =
-    stringField(existingWorkerFile ? draft.ctx.snapshot.files[existingWorkerFile] : undefined, "worker_log_config") ??
-    stringField(draft.dep.hsText, "log_config");
+  const logConfig = sharedLogConfig(draft);
   draft.files.set(workerFilePath(name), renderWorkerFile({ name, kind: input.kind, ports: { http, replication, metrics }, logConfig, bindAddresses: bindAddresses(draft) }));
   draft.targets.add.push(workerTargetEntry(name, spec.namePrefix, alias, metrics));
 
