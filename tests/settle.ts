@@ -7,5 +7,12 @@ import { labSynapseHealthy } from "./lab-env";
 beforeAll(async ({}, suite) => {
   const filepath = suite && "filepath" in suite ? String(suite.filepath) : "";
   if (!/\/tests\/[^/]+\.test\.ts$/.test(filepath) || !process.env.SYNAPSE_CONFIG_DIR) return;
-  await labSynapseHealthy(4, 240_000);
+  // Asked of the engine itself: a file may point DOCKER_HOST at a proxy it only starts in its own hooks.
+  const { DOCKER_HOST } = process.env;
+  delete process.env.DOCKER_HOST;
+  try {
+    await labSynapseHealthy(4, 240_000);
+  } finally {
+    if (DOCKER_HOST !== undefined) process.env.DOCKER_HOST = DOCKER_HOST;
+  }
 }, 300_000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planIntent } from "./plan";
-import { labSnapshot, singleSnapshot } from "./fixtures/lab";
+import { labMediaLogConfig, labSnapshot, singleSnapshot } from "./fixtures/lab";
 import { fileAfter, stepLines, yamlAfter } from "./fixtures/plan-helpers";
 import type { DeploymentSnapshot } from "./plan-schema";
 
@@ -25,6 +25,22 @@ describe("rollback to a single process", () => {
     ]);
     expect(plan.expected).toEqual([{ name: "main", type: "main" }]);
     expect(plan.destructive).toBe(true);
+  });
+
+  it("takes a worker's own log config away with its worker file, keeps main's, and a restore puts it back", () => {
+    const before = labSnapshot();
+    before.files["media_worker.log.config"] = labMediaLogConfig;
+    before.files["workers/media_worker.yaml"] = before.files["workers/media_worker.yaml"].replace("worker_log_config: /data/log.config", "worker_log_config: /data/media_worker.log.config");
+    expect(before.files["workers/media_worker.yaml"]).toContain("/data/media_worker.log.config");
+    const plan = planIntent({ kind: "rollback_to_single_process" }, { snapshot: before });
+    expect(plan.files.filter((f) => f.after === null).map((f) => f.path)).toEqual([
+      "workers/federation_sender1.yaml", "workers/generic_worker1.yaml", "workers/media_worker.yaml", "media_worker.log.config",
+    ]);
+    expect(plan.files.some((f) => f.path === "log.config")).toBe(false);
+
+    const after = singleSnapshot();
+    const restore = planIntent({ kind: "restore", operationId: "op1", point: "before" }, { snapshot: after, restoreTarget: before });
+    expect(restore.files.find((f) => f.path === "media_worker.log.config")).toEqual({ path: "media_worker.log.config", before: null, after: labMediaLogConfig });
   });
 
   it("keeps the rest of homeserver.yaml byte-identical (comments included)", () => {

@@ -1,6 +1,7 @@
 import { HOMESERVER_FILE, isWorkerFile, mainHost, TARGETS_FILE } from "./deployment";
 import { healthTimeout, type PlanContext } from "./plan-context";
 import { applyFileChanges, refuseNewErrors, startDraft } from "./plan-draft";
+import { isLogConfigPath, logConfigNames, namesLogConfig } from "./log-configs";
 import { lbStepsForWorkers } from "./plan-lb";
 import { renderEdited } from "./config-edit";
 import { metricsListener } from "./config";
@@ -33,6 +34,22 @@ function mainOnlyTargets(ctx: PlanContext, warnings: string[]): string | null {
   return null;
 }
 
+/**
+ * Log configs only worker files name (a worker's own, e.g. one that logs to a file): they go with
+ * the worker files. Left behind, no file of the single-process deployment would name them, its
+ * snapshot would not hold them, and a restore could not tell its own file from an operator's.
+ */
+function workerOnlyLogConfigs(files: Record<string, string>): string[] {
+  const names = [...logConfigNames(files)];
+  return Object.keys(files)
+    .filter(isLogConfigPath)
+    .filter((rel) => {
+      const namers = names.filter(([, named]) => namesLogConfig(named, rel)).map(([file]) => file);
+      return namers.length > 0 && namers.every(isWorkerFile);
+    })
+    .sort();
+}
+
 export function planRollback(intent: Intent, ctx: PlanContext): Plan {
   const draft = startDraft(ctx);
   const { dep } = draft;
@@ -48,6 +65,7 @@ export function planRollback(intent: Intent, ctx: PlanContext): Plan {
   const files: FileChange[] = [];
   if (hsAfter !== dep.hsText) files.push({ path: HOMESERVER_FILE, before: dep.hsText, after: hsAfter });
   for (const path of workerFiles.sort()) files.push({ path, before: ctx.snapshot.files[path], after: null });
+  for (const path of workerOnlyLogConfigs(ctx.snapshot.files)) files.push({ path, before: ctx.snapshot.files[path], after: null });
   const targets = ctx.snapshot.files[TARGETS_FILE];
   if (targets !== undefined) {
     const metrics = metricsListener(dep.hs.listeners);
