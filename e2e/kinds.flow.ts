@@ -70,7 +70,8 @@ async function finishOperation(page: Page, timeout = 300_000): Promise<Operation
   const drawer = page.locator('section[aria-label="Operation progress"][data-operation-id]');
   await expect(drawer.getByTestId("operation-status")).toHaveAttribute("data-status", /^(succeeded|failed|interrupted)$/, { timeout });
   const op = await api.waitFor((await drawer.getAttribute("data-operation-id"))!);
-  expect(op.status, op.error ?? "").toBe("succeeded");
+  // A failure says why in the failing process's own last lines, not only in the executor's words.
+  expect(op.status, [op.error ?? "", ...(op.failureLogs ?? []).slice(-25)].join("\n")).toBe("succeeded");
   await drawer.getByRole("button", { name: "Close progress" }).click();
   await expect(drawer).toHaveCount(0);
   return op;
