@@ -22,11 +22,13 @@ function specOf(p: Process): ContainerSpec {
 
 function fileChanges(current: Record<string, string>, target: Record<string, string>): FileChange[] {
   const paths = [...new Set([...Object.keys(current), ...Object.keys(target)])].sort();
+  // Snapshots record every log config their files name; older ones kept only homeserver.yaml and
+  // the worker files. So a log config the snapshot lacks was not named then — it goes, as the
+  // worker that named it does — unless the snapshot records none at all: then it is left as it is.
+  const recordsLogConfigs = Object.keys(target).some(isLogConfigPath);
   return (
     paths
-      // A log config the snapshot does not hold was not recorded then (older snapshots kept only
-      // homeserver.yaml and worker files): it is left as it is, never deleted.
-      .filter((path) => path in target || !isLogConfigPath(path))
+      .filter((path) => path in target || !isLogConfigPath(path) || recordsLogConfigs)
       .map((path) => ({ path, before: current[path] ?? null, after: target[path] ?? null }))
       .filter((c) => c.before !== c.after)
   );

@@ -41,6 +41,12 @@ describe("rollback to a single process", () => {
     const after = singleSnapshot();
     const restore = planIntent({ kind: "restore", operationId: "op1", point: "before" }, { snapshot: after, restoreTarget: before });
     expect(restore.files.find((f) => f.path === "media_worker.log.config")).toEqual({ path: "media_worker.log.config", before: null, after: labMediaLogConfig });
+
+    // And back to the single process (an interrupted restore put back): the worker's own log config
+    // goes with it, since the single-process snapshot records its log configs and that one is not among them.
+    const single = { ...after, files: { ...after.files, "log.config": "version: 1\n" } };
+    const back = planIntent({ kind: "restore", operationId: "op2", point: "before" }, { snapshot: before, restoreTarget: single });
+    expect(back.files.find((f) => f.path === "media_worker.log.config")).toEqual({ path: "media_worker.log.config", before: labMediaLogConfig, after: null });
   });
 
   it("keeps the rest of homeserver.yaml byte-identical (comments included)", () => {
