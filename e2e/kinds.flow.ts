@@ -165,7 +165,8 @@ test("the one_of_each preset from Scale / presets: every kind healthy, streams w
   const targets = scrapeTargets();
   const pairs = t.processes.map((p) => {
     const labels = targets.get(p.name);
-    expect(labels?.job && labels.index, `target of ${p.name}`).toBeTruthy();
+    expect(labels?.job, `job of ${p.name}`).toMatch(/^[a-z_]+$/);
+    expect(labels?.index, `index of ${p.name}`).toMatch(/^[1-9]\d*$/);
     return `${labels!.job}-${labels!.index}`;
   });
   expect(new Set(pairs).size).toBe(pairs.length);
@@ -245,7 +246,7 @@ test("rollback from the menu: main alone serves a login and a /sync", async ({ p
 
   const token = await login(MAIN, client.user, client.password);
   const sync = await syncOnce(MAIN, token, client.room);
-  expect(sync.next_batch).toBeTruthy();
+  expect(sync.next_batch).toMatch(/\S/);
   expect(Object.keys(sync.rooms?.join ?? {})).toEqual([client.room]);
 });
 

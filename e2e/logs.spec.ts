@@ -162,7 +162,7 @@ test.describe("logs", () => {
   // The lab's media worker logs to a file (lab/lab.sh: media_worker.log.config), which the viewer tails.
   test("media_worker's file log shows a request's line, and after a rotation the next one", async ({ page }) => {
     const configDir = process.env.SYNAPSE_CONFIG_DIR;
-    expect(configDir, "SYNAPSE_CONFIG_DIR from `lab.sh env`").toBeTruthy();
+    expect(configDir, "SYNAPSE_CONFIG_DIR from `lab.sh env`").toMatch(/^\//);
     const file = path.join(configDir!, "logs", "media_worker.log");
     await openWorkerLogs(page, "media_worker");
     await logs(page).getByRole("textbox", { name: "Filter" }).fill("fleet=e2e");

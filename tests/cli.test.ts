@@ -201,7 +201,7 @@ describe("fleet token", () => {
     const created = (await cliOk(["token", "create", "--role", "viewer", "--name", "cli-viewer"])).stdout.trim().split("\n");
     const viewerId = /^created token (\S+) "cli-viewer" \(viewer\)$/.exec(created[0])?.[1];
     const viewerToken = created[1];
-    expect(viewerId, created.join("\n")).toBeTruthy();
+    expect(viewerId, created.join("\n")).toMatch(/^\S+$/);
     expect(viewerToken).toMatch(/^sf_[A-Za-z0-9_-]{43}$/);
     expect(await status("/api/topology", bearer(viewerToken))).toBe(200);
 
