@@ -39,6 +39,8 @@ export function fakeContext(over: Partial<DiagnosticsContext> = {}): Diagnostics
     services: [],
     units: [],
     routes: [],
+    loadBalancer: null,
+    loadBalancerError: null,
     dockerError: null,
     engine: {
       logsTail: async () => [],

@@ -63,6 +63,24 @@ export interface EngineReader {
   specOf(id: string): Promise<Pick<ContainerSpec, "networks" | "resources" | "labels">>;
 }
 
+/**
+ * The deployment's nginx entrypoint as discovery found it (the container labelled as its load
+ * balancer, lib/synapse/plan-lb.ts): its config file as it is on disk and what `nginx -t` says of it.
+ */
+export interface LoadBalancerFacts {
+  name: string;
+  containerId: string;
+  state: string;
+  /** Relative to the config dir. */
+  configFile: string;
+  /** The file's text; null when it does not exist. */
+  text: string | null;
+  /** `nginx -t` on the file now; null when it was not run (the container is not running, or see checkError). */
+  check: { ok: boolean; message: string } | null;
+  /** Why `nginx -t` could not be run (exec failed or did not answer): nothing is known of the file's validity. */
+  checkError: string | null;
+}
+
 export interface DiagnosticsOptions {
   /** How long main must have been hot (main-hot): 10 min; tests shorten it. */
   mainHotWindowSeconds: number;
@@ -85,7 +103,11 @@ export interface DiagnosticsContext {
   processes: ProcessFacts[];
   services: Array<Pick<InfraService, "kind" | "name" | "state"> & { unit: UnitFacts }>;
   units: UnitFacts[];
+  /** Traefik routes from the containers' labels (the entrypoint's routes, when there is no nginx one). */
   routes: Route[];
+  /** The nginx entrypoint, when a container is labelled as one; null with loadBalancerError when it could not be read. */
+  loadBalancer: LoadBalancerFacts | null;
+  loadBalancerError: string | null;
   /** Set when the Docker Engine cannot be reached: the container lists are then empty. */
   dockerError: string | null;
   engine: EngineReader;
