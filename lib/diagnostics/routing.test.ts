@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { WorkerKind } from "@/lib/synapse/catalogue";
 import { kindOf, networkAlias } from "@/lib/synapse/deployment";
 import { renderNginx } from "@/lib/synapse/nginx";
 import type { WorkerType } from "@/lib/synapse/types";
@@ -78,11 +79,11 @@ const media = proc("media_worker", "media", { listeners: http(8010, ["media", "c
 const sender = proc("federation_sender1", "federation_sender");
 
 /** The file the dashboard writes for these workers, each reached as `host` (its network alias unless given). */
-function nginxFor(workers: Array<{ p: ProcessFacts; host?: string; port?: number }>): string {
+function nginxFor(workers: Array<{ p: ProcessFacts; host?: string; port?: number; kind?: WorkerKind }>): string {
   return renderNginx({
     listenPort: 8080,
     main: { host: "synapse", port: 8008 },
-    workers: workers.map(({ p, host, port }) => ({ name: p.name, kind: kindOf(p.name, p.type as WorkerType, p.streams)!, host: host ?? networkAlias(p.name), port: port ?? p.listeners.find((l) => l.type === "http")!.port })),
+    workers: workers.map(({ p, host, port, kind }) => ({ name: p.name, kind: kind ?? kindOf(p.name, p.type as WorkerType, p.streams)!, host: host ?? networkAlias(p.name), port: port ?? p.listeners.find((l) => l.type === "http")!.port })),
   });
 }
 
@@ -119,6 +120,16 @@ describe("routing check with an nginx entrypoint", () => {
     const lacks = r.evidence.find((e) => e.startsWith("nginx/synapse.conf lacks "));
     expect(lacks).toMatch(/^nginx\/synapse\.conf lacks (\d+) of media's \1 routes \(.*\/_matrix\/media.*\): \/\S+ goes to \S+ \(main\)$/);
     expect(r.evidence).toContain("media_worker (media) is in no upstream that a location proxies to: lab_lb_1 sends it no requests");
+    // A server line alone cannot help where the kind's upstream and locations are missing: only a re-render.
+    expect(r.fix).toBe("Re-render nginx/synapse.conf: any worker plan (add, remove, scale) rewrites it from the route table, checks it with nginx -t and reloads lab_lb_1.");
+  });
+
+  it("a generic worker rendered into another kind's upstream fails: none of its own routes lead there", async () => {
+    const r = await runOne(routingCheck, withNginx([lbMain, gw1, gw2, media], entrypoint(nginxFor([{ p: gw1 }, { p: gw2, kind: "media" }, { p: media }]))), []);
+    expect(r.status).toBe("fail");
+    expect(r.process).toBe("generic_worker2");
+    expect(r.evidence.some((e) => /^generic_worker2 \(generic\) is only in \S+, where none of generic's routes lead$/.test(e))).toBe(true);
+    expect(r.fix).toContain('"server generic-worker2:8011; # generic_worker2"');
   });
 
   it("a synchrotron taking /sync from the generic workers is the table's precedence, not a missing route", async () => {

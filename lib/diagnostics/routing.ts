@@ -17,13 +17,8 @@ import { ask, humanWindow, seconds, serverNameMatcher } from "./prometheus";
  */
 
 type Status = "pass" | "warn" | "fail";
-interface Report {
-  status: Status;
-  evidence: string[];
-  fixes: string[];
-  /** The first process a warning or failure is about. */
-  process?: string;
-}
+/** What the check found so far; `process` is the first one a warning or failure is about. */
+type Report = { status: Status; evidence: string[]; fixes: string[]; process?: string };
 const RANK: Record<Status, number> = { pass: 0, warn: 1, fail: 2 };
 
 /** Records a finding; each sentence of its fix is said once however many findings share it. */
@@ -89,19 +84,10 @@ function checkLabels(ctx: DiagnosticsContext, r: Report): void {
 
 // --- The nginx entrypoint: where its file really sends each kind's requests. ---
 
-/** One `server` line of an upstream, and the process its address reaches (null: none of ours). */
-interface Member {
-  address: string;
-  process: ProcessFacts | null;
-  /** False when the process has no http listener on the address's port. */
-  portOk: boolean;
-}
-interface Location {
-  modifier: string;
-  pattern: string;
-  regex: RegExp | null;
-  upstream: string;
-}
+/** One `server` line of an upstream: the process its address reaches (null: none of ours), and whether that process listens on its port. */
+type Member = { address: string; process: ProcessFacts | null; portOk: boolean };
+/** A `location`: its modifier (`=`, `^~`, `~`, `~*` or none), pattern, and the upstream (or address) it proxies to. */
+type Location = { modifier: string; pattern: string; regex: RegExp | null; upstream: string };
 
 function splitAddress(address: string): { host: string; port: number } {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+))(?::(\d{1,5}))?$/.exec(address);
@@ -178,6 +164,8 @@ function locate(locations: Location[], path: string): Location | null {
 
 const reRender = (lb: LoadBalancerFacts) => `Re-render ${lb.configFile}: any worker plan (add, remove, scale) rewrites it from the route table, checks it with nginx -t and reloads ${lb.name}.`;
 
+type Entrypoint = Awaited<ReturnType<typeof readEntrypoint>>;
+
 /** The nginx half of the check; adds its findings to the report. */
 async function checkNginx(ctx: DiagnosticsContext, r: Report): Promise<void> {
   const lb = ctx.loadBalancer;
@@ -194,25 +182,22 @@ async function checkNginx(ctx: DiagnosticsContext, r: Report): Promise<void> {
     flag(r, "fail", `${file} does not exist: ${lb.name} routes nothing to Synapse's workers`, reRender(lb));
     return;
   }
-  let read: Awaited<ReturnType<typeof readEntrypoint>>;
+  let read: Entrypoint;
   try {
     read = await readEntrypoint(ctx, lb.text, r);
   } catch (err) {
     flag(r, "fail", `cannot read the routes of ${file}: ${(err as Error).message}`, reRender(lb));
     return;
   }
-  const { locations, members } = read;
-  const at = (path: string) => {
-    const loc = locate(locations, path);
-    return { loc, members: loc ? members.get(loc.upstream)! : [] };
-  };
-  const where = (d: ReturnType<typeof at>) => {
-    if (!d.loc) return "no location (nginx answers 404)";
-    const who = d.members.map((m) => m.process?.name ?? m.address);
-    return `${d.loc.upstream}${who.length > 0 ? ` (${who.join(", ")})` : ""}`;
-  };
+  reportDeadMembers(lb, read, r);
+  reportCoverage(ctx, lb, read, r);
+}
 
-  // Members that are gone: nginx resolved their names when it loaded the file; its next reload refuses a name that no longer resolves.
+/**
+ * Members of used upstreams that take no requests: stopped, gone, or on a port nobody listens on.
+ * nginx resolved their names when it loaded the file; its next reload refuses a name that no longer resolves.
+ */
+function reportDeadMembers(lb: LoadBalancerFacts, { locations, members }: Entrypoint, r: Report): void {
   const dead = new Map<string, { m: Member; in: string[]; orphaned: boolean }>();
   for (const upstream of new Set(locations.map((l) => l.upstream))) {
     const list = members.get(upstream)!;
@@ -229,7 +214,25 @@ async function checkNginx(ctx: DiagnosticsContext, r: Report): Promise<void> {
     const effect = orphaned ? "every request sent there fails with 502" : "nginx tries it and fails over to the others";
     flag(r, orphaned ? "fail" : "warn", `${ups.join(", ")} ${ups.length > 1 ? "send" : "sends"} to ${address}: ${what}; ${effect}`, [reRender(lb), `Or remove "server ${address};" from ${ups.join(" and ")} and reload nginx.`], m.process?.name);
   }
+}
 
+/**
+ * Where each running routed worker's routes really go: a path each route matches is put through
+ * nginx's location choice. A route that lands on its own pool reaches the workers there; one taken
+ * by a higher-priority kind's location is the table's precedence (a synchrotron's /sync); any other
+ * destination (main, another kind, nothing) means the route is missing from the file.
+ */
+function reportCoverage(ctx: DiagnosticsContext, lb: LoadBalancerFacts, { locations, members }: Entrypoint, r: Report): void {
+  const at = (path: string) => {
+    const loc = locate(locations, path);
+    return { loc, members: loc ? members.get(loc.upstream)! : [] };
+  };
+  const where = (d: ReturnType<typeof at>) => {
+    if (!d.loc) return "no location (nginx answers 404)";
+    const who = d.members.map((m) => m.process?.name ?? m.address);
+    return `${d.loc.upstream}${who.length > 0 ? ` (${who.join(", ")})` : ""}`;
+  };
+  const proxied = new Set(locations.map((l) => l.upstream));
   const workers = running(ctx).flatMap((p) => {
     const rk = routedKindOf(p);
     return rk ? [{ p, rk }] : [];
@@ -249,19 +252,18 @@ async function checkNginx(ctx: DiagnosticsContext, r: Report): Promise<void> {
       if (served.some((q) => routedKindOf(q)?.pool === rk.pool)) {
         for (const p of mine) if (served.includes(p)) reached.get(p)!.add(d.loc!.upstream);
       } else if (!served.some((q) => (routedKindOf(q)?.priority ?? 0) > rk.priority)) {
-        // Not a higher-priority kind's route taking it on purpose (a synchrotron's /sync): lost.
         missing.push(describeRoute(route));
         example ||= `${path} goes to ${where(d)}`;
       }
     }
     if (missing.length > 0)
-      flag(r, "fail", `${file} lacks ${missing.length} of ${rk.kind}'s ${rk.routes.length} routes (${missing.join(", ")}): ${example}`, reRender(lb), mine[0].name);
-    const proxied = new Set(locations.map((l) => l.upstream));
+      flag(r, "fail", `${lb.configFile} lacks ${missing.length} of ${rk.kind}'s ${rk.routes.length} routes (${missing.join(", ")}): ${example}`, reRender(lb), mine[0].name);
     const upstreams = [...new Set(rk.routes.map((route) => upstreamName(rk.pool, route.sticky)))];
     for (const p of mine) {
       const via = [...reached.get(p)!];
+      const holds = (u: string) => members.get(u)!.some((m) => m.process === p && m.portOk);
       // Upstreams of its pool that a location uses and that hold its peers but not it.
-      const left = upstreams.filter((u) => proxied.has(u) && members.get(u)!.some((m) => m.process && routedKindOf(m.process)?.pool === rk.pool) && !members.get(u)!.some((m) => m.process === p && m.portOk));
+      const left = upstreams.filter((u) => proxied.has(u) && !holds(u) && members.get(u)!.some((m) => m.process && routedKindOf(m.process)?.pool === rk.pool));
       if (via.length > 0 && missing.length === 0 && left.length === 0) {
         r.evidence.push(`${p.name} (${rk.kind}) gets ${rk.kind}'s routes through ${via.join(", ")}`);
         continue;
@@ -272,8 +274,10 @@ async function checkNginx(ctx: DiagnosticsContext, r: Report): Promise<void> {
         continue;
       }
       const line = `server ${p.unit?.labels["com.docker.compose.service"] ?? networkAlias(p.name)}:${port}; # ${p.name}`;
-      const fix = [reRender(lb), `Or add "${line}" to upstream ${upstreams.join(" and ")} and reload nginx.`];
-      const inFile = [...members].filter(([u, list]) => proxied.has(u) && list.some((m) => m.process === p && m.portOk)).map(([u]) => u);
+      // Adding a line helps only where the kind's upstreams and locations are in the file.
+      const there = upstreams.filter((u) => proxied.has(u));
+      const fix = missing.length > 0 || there.length === 0 ? reRender(lb) : [reRender(lb), `Or add "${line}" to upstream ${there.join(" and ")} and reload nginx.`];
+      const inFile = [...proxied].filter(holds);
       if (via.length === 0)
         flag(r, "fail", inFile.length === 0 ? `${p.name} (${rk.kind}) is in no upstream that a location proxies to: ${lb.name} sends it no requests` : `${p.name} (${rk.kind}) is only in ${inFile.join(", ")}, where none of ${rk.kind}'s routes lead`, fix, p.name);
       else if (left.length > 0)
