@@ -30,6 +30,9 @@ const securityHeaders = [
 const nextConfig: NextConfig = {
   // dockerode pulls in ssh2, whose optional native addon cannot be bundled.
   serverExternalPackages: ["dockerode", "@libsql/client", "@prisma/adapter-libsql", "pg"],
+  // The container image (lab/dashboard/build.sh) ships Next's standalone output; the host build
+  // keeps the full one, which `node scripts/server.mjs` serves without a "standalone" warning.
+  output: process.env.FLEET_BUILD_STANDALONE === "1" ? "standalone" : undefined,
   poweredByHeader: false,
   allowedDevOrigins: ["localhost"],
   async headers() {
