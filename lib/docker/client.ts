@@ -11,10 +11,22 @@ export function docker(): Docker {
   return client;
 }
 
+/**
+ * What the operator can do when the cause is the socket itself: in a container that is a missing
+ * mount or a missing group, the two mistakes of running the dashboard beside Synapse.
+ */
+function socketHint(cause: unknown): string | undefined {
+  const code = (cause as { code?: string })?.code;
+  if (code === "ENOENT") return "the engine's socket is not there: mount it (-v /var/run/docker.sock:/var/run/docker.sock) or set DOCKER_HOST";
+  if (code === "EACCES") return "the engine's socket is there but this user may not open it: add its group (--group-add <gid of the socket on the host>)";
+  return undefined;
+}
+
 /** The engine is not there (socket gone, refused, reset): every caller answers 503 with this cause. */
 export class DockerUnavailableError extends FleetError {
   constructor(cause: unknown) {
-    super("unavailable", `Docker Engine is unreachable: ${(cause as Error)?.message ?? String(cause)}`, { reason: "engine_unreachable" });
+    const hint = socketHint(cause);
+    super("unavailable", `Docker Engine is unreachable: ${(cause as Error)?.message ?? String(cause)}`, { reason: "engine_unreachable", ...(hint ? { hint } : {}) });
     this.name = "DockerUnavailableError";
   }
 }
