@@ -6,8 +6,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { closeDb, getDb } from "@/lib/db";
 import { AuthError } from "./errors";
 import { login, loginVerificationLoad, VERIFY_CONCURRENCY, VERIFY_QUEUE } from "./login";
+import { hashPassword } from "./password";
 import { ADDRESS_MAX_FAILURES, NAME_SPACING_MAX_MS, pruneThrottle } from "./throttle";
 import { createUser } from "./users";
+
+// Throttling counts attempts; it does not depend on what one scrypt costs. At the real cost
+// (~100 ms on the CI machine) the ~250 scrypts of this file took 25 s, so most tests verify
+// against hashes made with a small N (the stored hash carries its parameters). The tests whose
+// behaviour is the cost itself — the flood that must fill the verification queue, the unknown
+// user that must take as long as a wrong password — run at the real cost (`realCost`).
+const CHEAP = { N: 2 ** 10, r: 8, p: 1 };
+const scryptCost = vi.hoisted(() => ({ real: false }));
+vi.mock("./password", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("./password")>();
+  let cheapDummy: Promise<string> | undefined;
+  return {
+    ...actual,
+    dummyPasswordHash: () => (scryptCost.real ? actual.dummyPasswordHash() : (cheapDummy ??= actual.hashPassword("dummy-password", CHEAP))),
+  };
+});
+function realCost() {
+  scryptCost.real = true;
+}
 
 let dir: string;
 beforeAll(async () => {
@@ -17,6 +37,12 @@ beforeAll(async () => {
   await createUser({ username: "admin", password: "admin-password", role: "admin" });
   await createUser({ username: "carol", password: "carol-password", role: "operator" });
   await createUser({ username: "dave", password: "dave-password", role: "viewer" });
+  // erin keeps the real cost: the timing test compares a wrong password for her with an unknown name.
+  await createUser({ username: "erin", password: "erin-password", role: "viewer" });
+  const db = await getDb();
+  for (const [username, password] of [["admin", "admin-password"], ["carol", "carol-password"], ["dave", "dave-password"]]) {
+    await db.user.update({ where: { username }, data: { passwordHash: await hashPassword(password, CHEAP) } });
+  }
 });
 afterAll(async () => {
   await closeDb();
@@ -24,6 +50,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   vi.useRealTimers();
+  scryptCost.real = false;
 });
 
 async function attempt(username: string, password: string, ip: string | null): Promise<string> {
@@ -158,6 +185,7 @@ describe("login throttling", () => {
   });
 
   it("bounds concurrent password checks and refuses a flood beyond the queue", async () => {
+    realCost();
     at("2030-01-08T10:00:00Z");
     let peakRunning = 0;
     let peakWaiting = 0;
@@ -179,13 +207,14 @@ describe("login throttling", () => {
   });
 
   it("takes about as long for an unknown user as for a wrong password", async () => {
+    realCost();
     const time = async (name: string, ip: string) => {
       const t0 = performance.now();
       await attempt(name, "wrong-password", ip);
       return performance.now() - t0;
     };
     await time("ghost-warmup", "10.20.0.1");
-    const known = await time("dave", "10.20.0.2");
+    const known = await time("erin", "10.20.0.2");
     const unknown = await time("ghost", "10.20.0.3");
     // Both run one scrypt; without the dummy hash the unknown user would return in ~1 ms.
     expect(unknown).toBeGreaterThan(known / 3);
