@@ -25,7 +25,7 @@ let pristine: Map<string, Buffer>;
 let lbFile: string;
 
 /** The workers a config names: its upstream members, by the name the renderer writes beside each. */
-const membersOf = (text: string) => [...new Set([...text.matchAll(/^\s*server \S+; # (\S+)$/gm)].map((m) => m[1]))].sort();
+const membersOf = (text: string) => [...new Set([...text.matchAll(/^\s*server \S+(?: resolve)?; # (\S+)$/gm)].map((m) => m[1]))].sort();
 /** What `nginx -t` says in the container (it writes to stderr), and whether it passed. */
 function nginxT(): string {
   const r = spawnSync("docker", ["exec", LB, "nginx", "-t"], { encoding: "utf8" });

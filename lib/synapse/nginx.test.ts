@@ -32,13 +32,15 @@ describe("the nginx entrypoint's config", () => {
   it("has an upstream per routed pool and balancing, main's, and none for unrouted kinds", () => {
     const conf = renderNginx(lab);
     expect([...conf.matchAll(/^upstream (\S+) \{$/gm)].map((m) => m[1])).toEqual(["synapse_main", "synapse_generic", "synapse_generic_by_user", "synapse_media"]);
-    expect(block(conf, "upstream synapse_media")).toBe("upstream synapse_media {\n    server synapse-worker-media:8010; # media_worker\n    keepalive 16;\n}");
+    expect(block(conf, "upstream synapse_media")).toBe(
+      "upstream synapse_media {\n    zone synapse_media 68k;\n    resolver 127.0.0.11 valid=2s;\n    server synapse-worker-media:8010 resolve; # media_worker\n    keepalive 16;\n}",
+    );
     expect(conf).not.toContain("federation-sender");
   });
 
   it("keeps a user's /sync on one worker by the access token, and balances the rest round robin", () => {
     const conf = renderNginx({ ...lab, workers: [...lab.workers, { name: "generic_worker2", kind: "generic", host: "gw2", port: 8012 }] });
-    expect(block(conf, "upstream synapse_generic_by_user")).toMatch(/^upstream synapse_generic_by_user \{\n {4}hash \$fleet_user_key consistent;\n {4}server synapse-worker-generic:8009; # generic_worker1\n {4}server gw2:8012; # generic_worker2\n/);
+    expect(block(conf, "upstream synapse_generic_by_user")).toMatch(/^upstream synapse_generic_by_user \{\n {4}zone synapse_generic_by_user 72k;\n {4}resolver 127\.0\.0\.11 valid=2s;\n {4}hash \$fleet_user_key consistent;\n {4}server synapse-worker-generic:8009 resolve; # generic_worker1\n {4}server gw2:8012 resolve; # generic_worker2\n/);
     expect(block(conf, "upstream synapse_generic")).not.toContain("hash");
     expect(conf).toContain("map $http_authorization $fleet_access_token {");
     expect(conf).toContain('"~^syt_(?<fleet_localpart>[^_]+)_" $fleet_localpart;');
@@ -113,5 +115,40 @@ describe("the nginx entrypoint's config", () => {
 
   it("writes an IPv6 upstream address in brackets", () => {
     expect(renderNginx({ ...lab, main: { host: "fd00::2", port: 8008 } })).toContain("server [fd00::2]:8008; # main");
+  });
+});
+
+describe("upstream names nginx re-resolves as it runs", () => {
+  it("gives every upstream its own zone and Docker's resolver, and marks each named member resolve", () => {
+    const conf = renderNginx(lab);
+    const upstreams = [...conf.matchAll(/^upstream (\S+) \{$/gm)].map((m) => m[1]);
+    for (const name of upstreams) {
+      const text = block(conf, `upstream ${name}`)!;
+      expect(text).toContain(`    zone ${name} `);
+      expect(text).toContain("    resolver 127.0.0.11 valid=2s;");
+    }
+    const members = [...conf.matchAll(/^ {4}server (.*); # (\S+)$/gm)].map((m) => m[1]);
+    expect(members.length).toBeGreaterThan(0);
+    expect(members.every((m) => m.endsWith(" resolve"))).toBe(true);
+  });
+
+  it("looks up no IP address, and brackets an IPv6 resolver", () => {
+    const conf = renderNginx({ ...lab, main: { host: "172.18.0.5", port: 8008 }, resolver: "fd00::53" });
+    expect(conf).toContain("    server 172.18.0.5:8008; # main");
+    expect(conf).toContain("    resolver [fd00::53] valid=2s;");
+    expect(renderNginx({ ...lab, resolver: "10.0.0.2" })).toContain("    resolver 10.0.0.2 valid=2s;");
+  });
+
+  it("sizes a zone by its members, so a pool of 1,000 workers fits", () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({ name: `generic_worker${i}`, kind: "generic" as const, host: `gw${i}`, port: 9000 + i }));
+    const conf = renderNginx({ ...lab, workers: many });
+    expect(block(conf, "upstream synapse_generic")).toContain("zone synapse_generic 4064k;");
+    expect(block(conf, "upstream synapse_main")).toContain("zone synapse_main 68k;");
+  });
+
+  it("refuses a resolver that is not an address (it would be written into the config)", () => {
+    for (const resolver of ["dns.example", "127.0.0.11; include /x", ""]) {
+      expect(thrown(() => renderNginx({ ...lab, resolver })).details).toEqual({ reason: "nginx_input", path: "resolver" });
+    }
   });
 });

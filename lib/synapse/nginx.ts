@@ -18,12 +18,28 @@ import { assertNoRouteConflicts, orderedRoutes, routeRegex, routingTable, type S
  * priority the routes of different kinds never meet (assertNoRouteConflicts refuses the config
  * otherwise), while a pool's own regexes come before its prefixes so they can balance a part of
  * them differently (generic's /sync by user).
+ *
+ * Upstream members are names nginx re-resolves as it runs (`server host:port resolve`, nginx >=
+ * 1.27.3, in an upstream with a shared-memory `zone` and a `resolver`): a worker that the engine or
+ * its restart policy brings back with a new address gets traffic again within RESOLVE_VALID_S,
+ * without a reload, and a name that does not resolve (yet) passes `nginx -t` and is skipped until it
+ * does. The default resolver is Docker's embedded DNS, which answers inside a container on a
+ * user-defined network.
  */
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const HOST = /^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,252}|[0-9A-Fa-f:.]{2,45})$/;
 const port = z.number().int().min(1).max(65535);
 const host = z.string().regex(HOST, "a host name or an IP address");
+const IP = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
+
+/** Docker's embedded DNS, as seen from a container on a user-defined network. */
+export const DOCKER_DNS = "127.0.0.11";
+/**
+ * How long nginx trusts an answer (Docker's own TTL is 600 s). It bounds how long a worker that came
+ * back with a new address stays unreached; the price is one query per name per period.
+ */
+export const RESOLVE_VALID_S = 2;
 
 export const nginxDeploymentSchema = z.object({
   /** The entrypoint's port (8080 in the lab). */
@@ -35,6 +51,8 @@ export const nginxDeploymentSchema = z.object({
   workers: z.array(z.object({ name: z.string().regex(NAME), kind: z.enum(workerKinds), host, port })).max(1000),
   /** homeserver.yaml's max_upload_size, in Synapse's form: bytes, or digits with K, M, G or T. */
   maxUploadSize: z.union([z.number().int().min(1).max(2 ** 50), z.string().regex(/^\d{1,15}[KMGT]?$/)]).nullish(),
+  /** The DNS server nginx re-resolves upstream names with: an IP address, Docker's DNS when absent. */
+  resolver: z.string().regex(IP, "an IP address").optional(),
 });
 export type NginxDeployment = z.input<typeof nginxDeploymentSchema>;
 
@@ -81,11 +99,19 @@ map $fleet_access_token $fleet_user_key {
 }
 `;
 
-function upstream(name: string, servers: { name: string; host: string; port: number }[], sticky?: Stickiness): string {
-  const lines = [`upstream ${name} {`];
+const isIp = (h: string) => IP.test(h);
+
+/**
+ * One upstream block. Its zone grows with its members (measured: about 1 KB each with a 40-character
+ * name; 4 KB leaves room for 253-character ones); a zone whose size changes across a reload keeps
+ * the addresses nginx resolved, as long as the upstream keeps its name.
+ */
+function upstream(name: string, servers: { name: string; host: string; port: number }[], resolver: string, sticky?: Stickiness): string {
+  const lines = [`upstream ${name} {`, `    zone ${name} ${64 + 4 * servers.length}k;`, `    resolver ${resolver} valid=${RESOLVE_VALID_S}s;`];
   // nginx wants the balancing method before keepalive.
   if (sticky) lines.push(`    hash ${hashKey[sticky]} consistent;`);
-  for (const s of servers) lines.push(`    server ${address(s.host, s.port)}; # ${s.name}`);
+  // An address needs no resolving; a name is looked up again every RESOLVE_VALID_S.
+  for (const s of servers) lines.push(`    server ${address(s.host, s.port)}${isIp(s.host) ? "" : " resolve"}; # ${s.name}`);
   // Kept-alive connections to Synapse spare a TCP handshake per request (the latency budget is 1 ms).
   lines.push("    keepalive 16;", "}", "");
   return lines.join("\n");
@@ -121,10 +147,12 @@ export function renderNginx(input: NginxDeployment): string {
     "",
   ];
   if (byUser) out.push(USER_KEY_MAPS);
-  out.push(upstream("synapse_main", [{ name: "main", ...d.main }]));
+  const r = d.resolver ?? DOCKER_DNS;
+  const resolver = r.includes(":") ? `[${r}]` : r;
+  out.push(upstream("synapse_main", [{ name: "main", ...d.main }], resolver));
   for (const name of upstreamNames) {
     const { pool, sticky } = upstreams.get(name)!;
-    out.push(upstream(name, routedWorkers.filter((w) => routingTable[w.kind]!.pool === pool), sticky));
+    out.push(upstream(name, routedWorkers.filter((w) => routingTable[w.kind]!.pool === pool), resolver, sticky));
   }
 
   out.push(

@@ -20,13 +20,13 @@ function lbSnapshot(opts: { check?: { ok: boolean; message: string } | null; sta
 
 const lbSteps = (plan: Plan) => plan.steps.filter((s): s is Extract<Step, { kind: "reload_lb" }> => s.kind === "reload_lb");
 /** The workers a config routes to: its upstream members' names. */
-const membersOf = (text: string) => [...new Set([...text.matchAll(/^\s*server \S+; # (\S+)$/gm)].map((m) => m[1]))].sort();
+const membersOf = (text: string) => [...new Set([...text.matchAll(/^\s*server \S+(?: resolve)?; # (\S+)$/gm)].map((m) => m[1]))].sort();
 
 describe("plans of a deployment with an nginx entrypoint", () => {
   it("the lab's file names the lab's routed workers, main behind location /", () => {
     const text = lbSnapshot().files[DEFAULT_LB_CONFIG];
     expect(membersOf(text)).toEqual(["generic_worker1", "main", "media_worker"]);
-    expect(text).toContain("server synapse-worker-generic:8009; # generic_worker1");
+    expect(text).toContain("server synapse-worker-generic:8009 resolve; # generic_worker1");
     expect(text).toContain("listen 8080;");
   });
 
@@ -40,7 +40,7 @@ describe("plans of a deployment with an nginx entrypoint", () => {
     // By its network alias and http port, as nginx resolves it on the deployment's network.
     const spec = plan.steps.find((s) => s.kind === "create_container")!;
     const port = spec.kind === "create_container" ? spec.spec.networks[0].aliases[0] : "";
-    expect(reload.after).toMatch(new RegExp(`server ${port}:\\d+; # generic_worker2`));
+    expect(reload.after).toMatch(new RegExp(`server ${port}:\\d+ resolve; # generic_worker2`));
     // The lb file is the step's to write: write_files leaves it alone.
     expect(plan.files.map((f) => f.path)).not.toContain(DEFAULT_LB_CONFIG);
   });

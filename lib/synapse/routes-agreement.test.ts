@@ -30,7 +30,7 @@ function parseNginx(conf: string): { locations: Location[]; upstreams: Map<strin
   for (const line of conf.split("\n").map((l) => l.trim())) {
     const up = /^upstream (\S+) \{$/.exec(line);
     if (up) upstreams.set(up[1], (current = []));
-    else if (current && /^server (\S+);/.test(line)) current.push(/^server (\S+);/.exec(line)![1]);
+    else if (current && /^server (\S+)(?: [^;]*)?;/.test(line)) current.push(/^server (\S+)(?: [^;]*)?;/.exec(line)![1]);
     else if (line === "}") current = null;
     const loc = /^location (?:(=|~\*|~|\^~) )?(\S+) \{$/.exec(line);
     if (loc) pending = { mod: loc[1] ?? "", arg: loc[2] };
