@@ -13,9 +13,11 @@ import { routingTable } from "./routes-table";
  * Plans that change which workers exist rewrite that file from the route table (renderNginx) in
  * `reload_lb` steps, which the executor checks with `nginx -t` and loads with `nginx -s reload`.
  *
- * nginx resolves upstream host names when it loads the file, so a name must belong to a running
- * container by then: a new worker is routed to only after it is up and healthy, and a worker that
- * goes is first routed away from ("drained"), then stopped. A plan that does both reloads twice.
+ * nginx re-resolves upstream names as it runs (renderNginx writes `resolve` members), so a worker
+ * the engine restarts with a new address is reached again without a plan. Plans still route around
+ * every change they make: a worker that goes, stops or restarts is first routed away from
+ * ("drained": its routes go to the rest of its pool, or to main), and a worker that comes (added,
+ * started, restarted) is routed to only once it answers. A plan that does both reloads twice.
  */
 
 export const LB_ROLE_LABEL = "io.synapse-fleet.role";
@@ -58,13 +60,21 @@ function hostOf(c: Container, name: string): string {
   return alias ?? networkAlias(name);
 }
 
-/** A running worker the table routes to, as an upstream member; null for one nginx must not name. */
-export function upstreamOfWorker(w: WorkerEntry): LbUpstream | null {
+/** A worker the table routes to, as an upstream member, whatever its state; null when nginx has nothing to reach. */
+function upstreamOfAny(w: WorkerEntry): LbUpstream | null {
   const c = w.process?.container;
   const port = w.config ? healthListener(w.config.listeners)?.port : undefined;
-  // A stopped container has no DNS name on its network: nginx -t would refuse the whole file.
-  if (!w.kind || !routingTable[w.kind] || !c || w.process?.state !== "running" || port === undefined) return null;
+  if (!w.kind || !routingTable[w.kind] || !c || port === undefined) return null;
   return { name: w.name, kind: w.kind, host: hostOf(c, w.name), port };
+}
+
+/**
+ * A running worker the table routes to, as an upstream member; null for one nginx must not name.
+ * A stopped worker is left out: nginx -t would accept its name (it is re-resolved), but a pool whose
+ * only member does not resolve answers 502, where without the pool its routes go to main.
+ */
+export function upstreamOfWorker(w: WorkerEntry): LbUpstream | null {
+  return w.process?.state === "running" ? upstreamOfAny(w) : null;
 }
 
 export function upstreamOfNew(w: NewWorker): LbUpstream | null {
@@ -176,4 +186,20 @@ export function lbStepsForRestore(snapshot: DeploymentSnapshot, target: Deployme
   const staying = nowRouted.filter((u) => !goneNames.has(u.name));
   const nowNames = new Set(nowRouted.map((u) => u.name));
   return lbSteps(current, staying, thenRouted.filter((u) => !nowNames.has(u.name)), nowRouted.filter((u) => goneNames.has(u.name)), finalText);
+}
+
+/**
+ * The lb steps of a start, stop or restart of one worker: a stop drains it first, a start routes to
+ * it once it answers, a restart does both, so no request meets it down. Main is never drained:
+ * nothing could take its routes.
+ */
+export function lbStepsForLifecycle(dep: Deployment, name: string, kind: "start" | "stop" | "restart"): LbSteps {
+  const worker = dep.workers.find((w) => w.name === name);
+  const self = worker ? upstreamOfAny(worker) : null;
+  if (!worker || !self) return { drain: null, final: null, warnings: [] };
+  const staying = dep.workers.filter((w) => w !== worker).flatMap((w) => upstreamOfWorker(w) ?? []);
+  const running = upstreamOfWorker(worker) !== null;
+  const out = lbSteps(dep, staying, kind === "stop" ? [] : [self], running && kind !== "start" ? [self] : []);
+  if (out.drain && kind === "restart") out.drain = { ...out.drain, reason: `route away from ${name} while it restarts` };
+  return out;
 }

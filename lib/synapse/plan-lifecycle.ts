@@ -1,8 +1,13 @@
 import { isRunning, readDeployment, type SnapshotProcess } from "./deployment";
 import { healthTimeout, type PlanContext } from "./plan-context";
+import { lbStepsForLifecycle } from "./plan-lb";
 import { PlanError, type Intent, type Plan, type Step } from "./plan-schema";
 
-/** Start, stop or restart one process: one step, then wait until it answers /health (not after a stop). */
+/**
+ * Start, stop or restart one process: one step, then wait until it answers /health (not after a
+ * stop). With an nginx entrypoint, a routed worker is routed away from before it goes down and
+ * routed to again once it answers.
+ */
 export function planLifecycle(intent: Extract<Intent, { kind: "start" | "stop" | "restart" }>, ctx: PlanContext): Plan {
   const dep = readDeployment(ctx.snapshot);
   const name = intent.name === "master" ? "main" : intent.name;
@@ -22,8 +27,12 @@ export function planLifecycle(intent: Extract<Intent, { kind: "start" | "stop" |
     warnings.push(`${name}'s restart policy is "always": Docker starts it again when the engine restarts`);
 
   const verb = { start: "Start", stop: "Stop", restart: "Restart" }[intent.kind];
-  const steps: Step[] = [{ kind: intent.kind, process: name, reason: `${verb.toLowerCase()} ${name} (asked by the operator)` }];
+  const lb = lbStepsForLifecycle(dep, name, intent.kind);
+  warnings.push(...lb.warnings);
+  const steps: Step[] = lb.drain ? [lb.drain] : [];
+  steps.push({ kind: intent.kind, process: name, reason: `${verb.toLowerCase()} ${name} (asked by the operator)` });
   if (intent.kind !== "stop") steps.push({ kind: "wait_healthy", processes: [name], timeoutMs: healthTimeout(ctx), reason: `${name} answers /health` });
+  if (lb.final) steps.push(lb.final);
   const others = [...(dep.main && isRunning(dep.main) ? [{ name: "main", type: "main" as const }] : []), ...dep.workers.filter((w) => isRunning(w.process)).map((w) => ({ name: w.name, type: w.type }))];
   const expected = intent.kind === "stop" ? others.filter((p) => p.name !== name) : intent.kind === "start" ? [...others, { name, type: process.type }] : others;
   return {
