@@ -3,7 +3,9 @@ import { fileVersion } from "./file-version";
 import { labSnapshot } from "./fixtures/lab";
 import { stepLines } from "./fixtures/plan-helpers";
 import { planIntent } from "./plan";
-import { ConfigFindingsError, PlanError, type Plan } from "./plan-schema";
+import { readDeployment } from "./deployment";
+import { DEFAULT_LB_CONFIG, renderLbConfig, upstreamOfWorker } from "./plan-lb";
+import { ConfigFindingsError, PlanError, type DeploymentSnapshot, type Plan, type Step } from "./plan-schema";
 import { maskSecrets } from "./secrets";
 
 const HS = "homeserver.yaml";
@@ -117,5 +119,56 @@ describe("saving edited config files", () => {
     expect(() => save({ "prometheus/synapse-targets.json": "[]" })).toThrow(/read-only/);
     expect(() => planIntent({ kind: "edit_files", files: [{ path: "media_store/x", baseVersion: "x" }] }, { snapshot: labSnapshot(), edits: { "media_store/x": "" } })).toThrow(/not a config file/);
     expect(() => planIntent({ kind: "edit_files", files: [{ path: GW, baseVersion: fileVersion(lab[GW]) }] }, { snapshot: labSnapshot() })).toThrow(/no content/);
+  });
+});
+
+describe("saving edited config files behind an nginx entrypoint", () => {
+  /** The lab behind an nginx entrypoint whose file is what the route table renders for it now. */
+  function withLb(snapshot: DeploymentSnapshot): DeploymentSnapshot {
+    snapshot.loadBalancer = { kind: "nginx", name: "fleetlab-lb", containerId: "lb-id", state: "running", configFile: DEFAULT_LB_CONFIG, check: { ok: true, message: "ok" } };
+    const dep = readDeployment(snapshot);
+    snapshot.files[DEFAULT_LB_CONFIG] = renderLbConfig(dep, snapshot.loadBalancer, dep.workers.flatMap((w) => upstreamOfWorker(w) ?? []));
+    return snapshot;
+  }
+  const saveBehindLb = (snapshot: DeploymentSnapshot, edits: Record<string, string>) =>
+    planIntent({ kind: "edit_files", files: Object.keys(edits).map((path) => ({ path, baseVersion: fileVersion(snapshot.files[path]) })) }, { snapshot, edits });
+  const reloads = (plan: Plan) => plan.steps.filter((s): s is Extract<Step, { kind: "reload_lb" }> => s.kind === "reload_lb");
+
+  it("a routed worker's new http port: drained before it restarts, routed to on the new port once it answers", () => {
+    const snapshot = withLb(labSnapshot());
+    const plan = saveBehindLb(snapshot, { [GW]: lab[GW].replace("port: 8009", "port: 8019") });
+    expect(stepLines(plan)).toEqual(["reload_lb fleetlab-lb", "write_files", "restart generic_worker1", "wait_healthy generic_worker1", "reload_lb fleetlab-lb"]);
+    const [drain, back] = reloads(plan);
+    expect(drain.before).toBe(snapshot.files[DEFAULT_LB_CONFIG]);
+    expect(drain.after).not.toContain("# generic_worker1");
+    expect(back.before).toBe(drain.after);
+    expect(back.after).toContain("server synapse-worker-generic:8019 resolve; # generic_worker1");
+    expect(back.after).not.toContain(":8009");
+  });
+
+  it("a re-created dashboard-made worker is drained before it stops", () => {
+    const snapshot = withLb(labSnapshot());
+    const gw = snapshot.processes.find((p) => p.name === "generic_worker1")!;
+    gw.container = { ...gw.container!, managedByFleet: true };
+    const plan = saveBehindLb(snapshot, { [GW]: lab[GW].replace("port: 8009", "port: 8019") });
+    expect(stepLines(plan)[0]).toBe("reload_lb fleetlab-lb");
+    expect(stepLines(plan).slice(1, 3)).toEqual(["stop generic_worker1", "remove_container generic_worker1"]);
+    expect(stepLines(plan).at(-1)).toBe("reload_lb fleetlab-lb");
+  });
+
+  it("a homeserver.yaml change nginx follows (max_upload_size) reloads it once, after the restarts", () => {
+    const snapshot = withLb(labSnapshot());
+    const plan = saveBehindLb(snapshot, { [HS]: lab[HS] + "max_upload_size: 100M\n" });
+    expect(reloads(plan)).toHaveLength(1);
+    expect(stepLines(plan).at(-1)).toBe("reload_lb fleetlab-lb");
+    expect(reloads(plan)[0].after).toContain("client_max_body_size 100m;");
+  });
+
+  it("an edit that changes nothing nginx is given leaves it alone, even when its file fails nginx -t", () => {
+    const snapshot = withLb(labSnapshot());
+    snapshot.loadBalancer = { ...snapshot.loadBalancer!, check: { ok: false, message: "broken" } };
+    const plan = saveBehindLb(snapshot, { [GW]: lab[GW].replace("port: 9001", "port: 9011") });
+    expect(reloads(plan)).toEqual([]);
+    expect(() => saveBehindLb(snapshot, { [GW]: lab[GW].replace("port: 8009", "port: 8019") })).toThrow(/fails nginx -t in fleetlab-lb: broken/);
   });
 });

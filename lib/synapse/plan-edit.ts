@@ -5,6 +5,7 @@ import { fileVersion } from "./file-version";
 import { healthTimeout, type PlanContext } from "./plan-context";
 import { applyFileChanges } from "./plan-draft";
 import { followPortChange } from "./plan-edit-ports";
+import { lbStepsForEdit } from "./plan-lb";
 import { restartsFor } from "./plan-restarts";
 import { ConfigFindingsError, PlanError, type FileChange, type Intent, type Plan, type Step } from "./plan-schema";
 import { errorsOf, validateDeployment } from "./rules";
@@ -146,8 +147,12 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
   const restarts = [...restart.entries()].filter(([name]) => !inGroup.has(name) && !skip(name));
   restarts.sort(([a], [b]) => (a === "main" ? -1 : b === "main" ? 1 : a.localeCompare(b)));
 
+  // The entrypoint follows a moved http port: routed away before the worker restarts, back once it answers.
+  const lb = lbStepsForEdit(dep, readDeployment({ ...ctx.snapshot, files: after }));
+  warnings.push(...lb.warnings);
+
   files.push(...extraFiles);
-  const steps: Step[] = [...preSteps];
+  const steps: Step[] = [...(lb.drain ? [lb.drain] : []), ...preSteps];
   if (files.length > 0) steps.push({ kind: "write_files", reason: `write ${files.map((f) => f.path).join(", ")}` });
   steps.push(...postSteps);
   for (const g of groups) for (const m of g.members) steps.push({ kind: "stop", process: m, reason: g.reason });
@@ -158,6 +163,7 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
   for (const [name, reason] of reloads) steps.push({ kind: "reload", process: name, reason });
   const touched = [...new Set([...restarts.map(([n]) => n), ...inGroup, ...reloads.map(([n]) => n), ...[...recreated].filter((n) => running.has(n))])];
   if (touched.length > 0) steps.push({ kind: "wait_healthy", processes: touched, timeoutMs: healthTimeout(ctx), reason: "every restarted process answers /health" });
+  if (lb.final) steps.push(lb.final);
 
   const restartList = [
     ...restarts.map(([process, reasons]) => ({ process, reason: [...new Set(reasons)].join("; ") })),

@@ -203,3 +203,27 @@ export function lbStepsForLifecycle(dep: Deployment, name: string, kind: "start"
   if (out.drain && kind === "restart") out.drain = { ...out.drain, reason: `route away from ${name} while it restarts` };
   return out;
 }
+
+/**
+ * The lb steps of a config edit (`after`: the deployment as the edited files describe it). A routed
+ * worker whose http port changes is drained before it restarts and routed to on its new port once
+ * it answers; any other change to what nginx is given (main's port, max_upload_size) is loaded at
+ * the end. Nothing when the file would stay the same, so an lb config nginx already rejects does
+ * not block edits that do not touch it.
+ */
+export function lbStepsForEdit(before: Deployment, after: Deployment): LbSteps {
+  const lb = before.snapshot.loadBalancer;
+  if (!lb) return { drain: null, final: null, warnings: [] };
+  const now = before.workers.flatMap((w) => upstreamOfWorker(w) ?? []);
+  const next = after.workers.flatMap((w) => upstreamOfWorker(w) ?? []);
+  const moved = new Set(now.filter((u) => next.find((n) => n.name === u.name)?.port !== u.port).map((u) => u.name));
+  const finalText = renderLbConfig(after, lb, next);
+  if (moved.size === 0 && finalText === renderLbConfig(before, lb, now)) return { drain: null, final: null, warnings: [] };
+  return lbSteps(
+    before,
+    now.filter((u) => !moved.has(u.name)),
+    next.filter((u) => moved.has(u.name)),
+    now.filter((u) => moved.has(u.name)),
+    finalText,
+  );
+}
