@@ -11,17 +11,21 @@ const lineTone = {
 } as const;
 const sign = { same: " ", add: "+", del: "−" } as const;
 
-/** One file of a plan as a line diff: + added, − removed, unchanged lines folded. Contents arrive masked. */
-export function FileDiff({ change }: { change: FileChange }) {
+/**
+ * One file of a plan as a line diff: + added, − removed, unchanged lines folded. Contents arrive
+ * masked. `note` says which step writes it when that is not the plan's write_files (the lb config).
+ */
+export function FileDiff({ change, note = null }: { change: FileChange; note?: string | null }) {
   const items = useMemo(() => foldUnchanged(lineDiff(change.before, change.after)), [change.before, change.after]);
   const added = items.filter((i) => i.kind === "line" && i.line.kind === "add").length;
   const removed = items.filter((i) => i.kind === "line" && i.line.kind === "del").length;
   const what = change.before === null ? "new file" : change.after === null ? "removed" : "changed";
   return (
-    <figure aria-label={`Diff of ${change.path}`} className="overflow-hidden rounded-md border border-zinc-200 dark:border-zinc-800">
+    <figure aria-label={`Diff of ${change.path}${note ? ` (${note})` : ""}`} className="overflow-hidden rounded-md border border-zinc-200 dark:border-zinc-800">
       <figcaption className="flex items-center gap-2 border-b border-zinc-200 bg-zinc-50 px-2 py-1 text-xs dark:border-zinc-800 dark:bg-zinc-900">
         <span className="font-mono font-medium">{change.path}</span>
         <span className="text-zinc-500">{what}</span>
+        {note ? <span className="truncate text-zinc-500">— {note}</span> : null}
         <span className="ml-auto font-mono text-[11px]">
           <span className="text-emerald-700 dark:text-emerald-400">+{added}</span> <span className="text-red-700 dark:text-red-400">−{removed}</span>
         </span>

@@ -1,5 +1,6 @@
 "use client";
 
+import { planFileDiffs } from "@/lib/synapse/plan-diffs";
 import type { Plan, Step } from "@/lib/synapse/plan-schema";
 import { FileDiff } from "./FileDiff";
 
@@ -35,8 +36,9 @@ function Section({ title, children }: { title: string; children: React.ReactNode
   );
 }
 
-/** A plan before it runs: summary, warnings, restarts with reasons, container steps in order, file diffs. */
+/** A plan before it runs: summary, warnings, restarts with reasons, container steps in order, file diffs (the load balancer's too). */
 export function PlanView({ plan }: { plan: Plan }) {
+  const diffs = planFileDiffs(plan);
   return (
     <div className="flex flex-col gap-4" data-testid="plan">
       <p className="text-sm">{plan.summary}</p>
@@ -86,12 +88,12 @@ export function PlanView({ plan }: { plan: Plan }) {
         )}
       </Section>
       <Section title="Files">
-        {plan.files.length === 0 ? (
+        {diffs.length === 0 ? (
           <p className="text-xs text-zinc-500">No config file changes.</p>
         ) : (
           <div className="flex flex-col gap-2">
-            {plan.files.map((f) => (
-              <FileDiff key={f.path} change={f} />
+            {diffs.map((d) => (
+              <FileDiff key={d.key} change={d.change} note={d.note} />
             ))}
           </div>
         )}
