@@ -4,7 +4,7 @@
 // holds open (live events, a log follow, an operation's events). The CLI is another process: the
 // server learns of its changes from the database (lib/auth/revocation.ts), not from a message.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -23,6 +23,9 @@ let server: ChildProcess;
 let base: string;
 let serverLog = "";
 
+const pauseFile = () => path.join(dataDir, "operation-paused");
+const resumeFile = () => path.join(dataDir, "operation-resume");
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -34,11 +37,15 @@ function freePort(): Promise<number> {
   });
 }
 
+// What `npm run fleet` runs: tsx from node_modules (`npx tsx` would add a package lookup, a second
+// or more per call on the loaded CI machine).
+const TSX = path.resolve(import.meta.dirname, "../node_modules/.bin/tsx");
+
 /** Runs the CLI as an operator would (`npm run fleet -- …`), without blocking this process's event loop. */
 function cli(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string; startedAt: number; exitedAt: number }> {
   const startedAt = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(TSX, ["--conditions=react-server", "scripts/fleet.ts", ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => void (stdout += b.toString()));
@@ -119,7 +126,11 @@ beforeAll(async () => {
   delete process.env.DATABASE_URL;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn("node", ["scripts/server.mjs"], { env: { ...env, PORT: String(port), FLEET_LISTEN: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
+  // The server's only operation (the restart below) holds after its first step until the test lets
+  // it go (lib/operations/test-hooks.ts): it is still in flight when the revoke lands, however long
+  // the CLI takes to start on a loaded machine.
+  const hooks = { FLEET_TEST_HOOKS: "1", FLEET_TEST_PAUSE_AFTER_STEP: "0", FLEET_TEST_PAUSE_FILE: pauseFile(), FLEET_TEST_RESUME_FILE: resumeFile() };
+  server = spawn("node", ["scripts/server.mjs"], { env: { ...env, ...hooks, PORT: String(port), FLEET_LISTEN: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
   server.stdout!.on("data", (b: Buffer) => void (serverLog += b.toString()));
   server.stderr!.on("data", (b: Buffer) => void (serverLog += b.toString()));
   await eventually(
@@ -150,13 +161,16 @@ describe("fleet user", () => {
     expect(login.status).toBe(200);
     expect(await status("/api/auth/me", { cookie: login.cookie! })).toBe(200);
 
-    const badRole = await cli(["user", "add", "bob", "--role", "root", "--password-stdin"], "bob-password-123\n");
+    // Three refusals, independent of each other: run side by side.
+    const [badRole, taken, noName] = await Promise.all([
+      cli(["user", "add", "bob", "--role", "root", "--password-stdin"], "bob-password-123\n"),
+      cli(["user", "add", "ada", "--role", "viewer", "--password-stdin"], "another-password\n"),
+      cli(["user", "add", "--role", "viewer"]),
+    ]);
     expect(badRole.code).toBe(1);
     expect(badRole.stderr).toMatch(/Role must be one of viewer, operator, admin/);
-    const taken = await cli(["user", "add", "ada", "--role", "viewer", "--password-stdin"], "another-password\n");
     expect(taken.code).toBe(1);
     expect(taken.stderr).toMatch(/User ada already exists/);
-    const noName = await cli(["user", "add", "--role", "viewer"]);
     expect(noName.code).toBe(2);
     expect(noName.stderr).toMatch(/missing NAME/);
 
@@ -197,8 +211,12 @@ describe("fleet user", () => {
 
 describe("fleet token", () => {
   it("revoke: the token is refused at once and its open streams end — live events, a log follow, an operation in flight", async () => {
-    const operatorToken = (await cliOk(["token", "create", "--role", "operator", "--name", "cli-operator"])).stdout.trim().split("\n").pop()!;
-    const created = (await cliOk(["token", "create", "--role", "viewer", "--name", "cli-viewer"])).stdout.trim().split("\n");
+    const [operatorCreated, viewerCreated] = await Promise.all([
+      cliOk(["token", "create", "--role", "operator", "--name", "cli-operator"]),
+      cliOk(["token", "create", "--role", "viewer", "--name", "cli-viewer"]),
+    ]);
+    const operatorToken = operatorCreated.stdout.trim().split("\n").pop()!;
+    const created = viewerCreated.stdout.trim().split("\n");
     const viewerId = /^created token (\S+) "cli-viewer" \(viewer\)$/.exec(created[0])?.[1];
     const viewerToken = created[1];
     expect(viewerId, created.join("\n")).toMatch(/^\S+$/);
@@ -210,13 +228,14 @@ describe("fleet token", () => {
     expect(row.split(/\s{2,}/)).toEqual([viewerId, "cli-viewer", `${viewerToken.slice(0, 10)}…`, "viewer", expect.stringMatching(/^\d{4}-/), expect.stringMatching(/^\d{4}-/), "-"]);
     expect(listed).not.toContain(viewerToken);
 
-    // An operation that is still applying while the viewer watches it: a restart waits for the
-    // worker's /health, seconds longer than the CLI takes to revoke.
+    // An operation that is still applying while the viewer watches it: the restart holds after its
+    // first step (the server's test hooks) until the revoke has been checked.
     await labSynapseHealthy();
     const started = await fetch(`${base}/api/workers/generic_worker1/restart`, { method: "POST", headers: bearer(operatorToken) });
     expect(started.status).toBe(202);
     const { operationId } = (await started.json()) as { operationId: string };
     try {
+      await eventually(async () => existsSync(pauseFile()), 60_000, "the restart to hold after its first step");
       const streams = {
         "/api/events": await openStream("/api/events", bearer(viewerToken)),
         "/api/workers/main/logs?follow=1": await openStream("/api/workers/main/logs?follow=1", bearer(viewerToken)),
@@ -241,6 +260,7 @@ describe("fleet token", () => {
       expect(row2.split(/\s{2,}/).pop()).toMatch(/^\d{4}-\d\d-\d\dT/);
     } finally {
       // Leave the lab as found: the restart finishes and every process is healthy again.
+      writeFileSync(resumeFile(), "");
       const op = await eventually(
         async () => {
           const res = await fetch(`${base}/api/operations/${operationId}`, { headers: bearer(operatorToken) });

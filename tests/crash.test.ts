@@ -16,9 +16,13 @@ let configDir: string;
 let dataDir: string;
 const RECONCILER = "fleet (putting back an interrupted operation)";
 
-/** Runs tests/fixtures/dashboard.ts in its own process group (so kill -9 reaches node itself, not only npx). */
+// tsx from node_modules itself: `npx tsx` would first resolve the package, a second or more per
+// start on the loaded CI machine, and this file starts a dashboard 18 times.
+const TSX = path.resolve(import.meta.dirname, "../node_modules/.bin/tsx");
+
+/** Runs tests/fixtures/dashboard.ts in its own process group (so kill -9 reaches node itself, not only tsx's launcher). */
 function dashboard(args: string[], env: NodeJS.ProcessEnv): { reports: Report[]; exited: Promise<void>; kill: () => Promise<void> } {
-  const child = spawn("npx", ["tsx", "--conditions=react-server", "tests/fixtures/dashboard.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(TSX, ["--conditions=react-server", "tests/fixtures/dashboard.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const reports: Report[] = [];
   let buf = "";
   let stderr = "";
