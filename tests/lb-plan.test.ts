@@ -12,6 +12,7 @@ import { closeDb } from "@/lib/db";
 import { previewPlan, runOperation } from "@/lib/operations";
 import { captureSnapshot } from "@/lib/operations/snapshot";
 import { readDeployment } from "@/lib/synapse/deployment";
+import { renderNginx } from "@/lib/synapse/nginx";
 import { DEFAULT_LB_CONFIG, renderLbConfig, upstreamOfWorker } from "@/lib/synapse/plan-lb";
 import type { Operation } from "@/lib/synapse/plan-schema";
 import { nginxRoutes } from "@/lib/topology/routes";
@@ -177,6 +178,19 @@ describe("plans with an nginx entrypoint, on the real lab", () => {
     await eventually(async () => /GET \/_matrix\/client\/versions/.test(logsOf(container)), 10_000, `${added} to log a request that came through nginx`);
   }, 300_000);
 
+  it("restarts the added worker: routed away while it is down, routed to again once it answers; the client never sees a failure", async () => {
+    const before = lbText();
+    const c = client();
+    const op = await timed("restart", () => runOperation({ kind: "restart", name: added }, "lb-plan test"));
+    const seen = await c.stop();
+    expect(op.status, op.error ?? "").toBe("succeeded");
+    expect(op.steps.map((s) => s.kind)).toEqual(["reload_lb", "restart", "wait_healthy", "reload_lb"]);
+    expect(lbText()).toBe(before);
+    expect(nginxT()).toMatch(/^passed: .*test is successful/s);
+    console.log(`[lb-plan] restart: ${seen.total} requests through :${LB_PORT}, ${seen.failed.length} failed`);
+    expect(seen.failed).toEqual([]);
+  }, 300_000);
+
   it("refuses any plan on top of a hand edit nginx -t rejects, with nginx's message, and changes nothing", async () => {
     const good = lbText();
     writeFileSync(lbFile, `${good}fleet_bogus_directive on;\n`);
@@ -225,4 +239,95 @@ describe("plans with an nginx entrypoint, on the real lab", () => {
     console.log(`[lb-plan] remove: ${seen.total} requests through :${LB_PORT}, ${seen.failed.length} failed`);
     expect(seen.failed).toEqual([]);
   }, 300_000);
+});
+
+/**
+ * nginx (the lb image's) re-resolving the names renderNginx writes, on a network of its own with
+ * fixed addresses: two tiny HTTP servers stand for main and a generic worker, each answering its
+ * own name, so what nginx routes where is read from the answers.
+ */
+describe("upstream names nginx re-resolves as it runs (renderNginx's resolve members)", () => {
+  const NET = "fleet-lb-resolve-test";
+  const SUBNET = "10.213.47";
+  const N = { main: "fleet-resolve-main", worker: "fleet-resolve-worker", lb: "fleet-resolve-lb" };
+  let confDir = "";
+  let url = "";
+  const serve = (name: string, ip: string, port: number) =>
+    docker(
+      "run", "-d", "--name", name, "--network", NET, "--ip", ip, "--network-alias", name, image(),
+      "bash", "-c", `mkdir -p /srv/_matrix/client && echo -n ${name} > /srv/_matrix/client/versions && echo -n ${name} > /srv/index.html && cd /srv && exec python3 -m http.server ${port}`,
+    );
+  const image = () => execFileSync("bash", ["lab/lb/build.sh", "--tag"], { encoding: "utf8" }).trim();
+  /** Who answered a GET through nginx, or what went wrong. */
+  const who = async (p: string) => {
+    try {
+      const res = await fetch(`${url}${p}`, { signal: AbortSignal.timeout(5_000) });
+      return res.status === 200 ? await res.text() : `status ${res.status}`;
+    } catch (err) {
+      return `error ${(err as Error).message}`;
+    }
+  };
+  const cleanup = () => {
+    spawnSync("docker", ["rm", "-f", N.lb, N.main, N.worker], { stdio: "ignore" });
+    spawnSync("docker", ["network", "rm", NET], { stdio: "ignore" });
+  };
+
+  beforeAll(async () => {
+    cleanup();
+    docker("network", "create", "--subnet", `${SUBNET}.0/24`, NET);
+    serve(N.main, `${SUBNET}.10`, 8008);
+    serve(N.worker, `${SUBNET}.20`, 8009);
+    confDir = mkdtempSync(path.join(os.tmpdir(), "fleet-lb-resolve-"));
+    writeFileSync(
+      path.join(confDir, "synapse.conf"),
+      renderNginx({
+        listenPort: 8081,
+        main: { host: N.main, port: 8008 },
+        // generic_worker9's name resolves nowhere: nginx must accept the file and skip it.
+        workers: [
+          { name: "generic_worker1", kind: "generic", host: N.worker, port: 8009 },
+          { name: "generic_worker9", kind: "generic", host: "fleet-resolve-nowhere", port: 8009 },
+        ],
+      }),
+    );
+    docker("run", "-d", "--name", N.lb, "--network", NET, "--ip", `${SUBNET}.5`, "-p", "127.0.0.1::8081", "-v", `${confDir}:/etc/nginx/conf.d:ro`, image());
+    url = `http://${docker("port", N.lb, "8081/tcp").split("\n")[0]}`;
+    await eventually(async () => (await who("/")) === N.main, 15_000, "nginx to answer with main");
+  }, 60_000);
+
+  afterAll(() => {
+    cleanup();
+    if (confDir) rmSync(confDir, { recursive: true, force: true });
+  });
+
+  it("nginx -t accepts a member whose name does not resolve, in a hash ... consistent upstream with a zone", () => {
+    const conf = readFileSync(path.join(confDir, "synapse.conf"), "utf8");
+    expect(conf).toMatch(/upstream synapse_generic_by_user \{\n {4}zone \S+ \d+k;\n {4}resolver 127\.0\.0\.11 valid=2s;\n {4}hash \$fleet_user_key consistent;\n {4}server fleet-resolve-worker:8009 resolve;/);
+    const r = spawnSync("docker", ["exec", N.lb, "nginx", "-t"], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it("routes the client paths to the worker, the rest to main, and never to the name that does not resolve", async () => {
+    for (let i = 0; i < 10; i++) expect(await who("/_matrix/client/versions")).toBe(N.worker);
+    // By user: the hashed upstream picks only members that resolve.
+    for (const token of ["syt_YWxpY2U_a_b", "syt_Ym9i_c_d", "other"]) {
+      const res = await fetch(`${url}/_matrix/client/v3/sync`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(res.status).not.toBe(502);
+    }
+    expect(await who("/")).toBe(N.main);
+  });
+
+  it("a worker back with a new address gets traffic again without a reload, within the resolver's valid= period", async () => {
+    const pid = docker("exec", N.lb, "cat", "/run/nginx.pid");
+    // What a restart by the engine amounts to for nginx, without the wait for a process to start: the
+    // name goes away, then comes back on another address.
+    docker("network", "disconnect", NET, N.worker);
+    docker("network", "connect", "--ip", `${SUBNET}.30`, "--alias", N.worker, NET, N.worker);
+    const back = Date.now();
+    await eventually(async () => spawnSync("docker", ["exec", N.lb, "curl", "-sf", `http://${SUBNET}.30:8009/`]).status === 0, 10_000, "the worker on its new address");
+    const served = await eventually(async () => ((await who("/_matrix/client/versions")) === N.worker ? Date.now() : null), 15_000, "nginx to route to the worker's new address");
+    console.log(`[lb-plan] resolve: the worker on a new address is routed to ${((served - back) / 1000).toFixed(1)} s after it came back (valid=2s)`);
+    expect(docker("exec", N.lb, "cat", "/run/nginx.pid")).toBe(pid);
+    expect(logsOf(N.lb)).not.toMatch(/signal process started|reconfiguring/);
+  }, 60_000);
 });
