@@ -2,6 +2,7 @@ import "server-only";
 import type { DeploymentSnapshot, Plan, Step } from "@/lib/synapse/plan-schema";
 import { compensate } from "./compensate";
 import { applyFileChanges, verifyBefore } from "./files";
+import { interruptReason, StepInterrupted } from "./interruption";
 import { runReloadLb, type LbDeps } from "./lb";
 import { containerIdOf, initialRecords, StepFailure, waitHealthy, type ExecutionResult, type ExecutionState, type ExecutorDeps, type StepRecord } from "./state";
 
@@ -70,7 +71,7 @@ async function runStep(step: Step, state: ExecutionState, deps: ExecutorDeps & L
     }
     case "wait_healthy": {
       const started = Date.now();
-      await waitHealthy(state, deps, step.processes, step.timeoutMs);
+      await waitHealthy(state, deps, step.processes, step.timeoutMs, deps.signal);
       return `healthy after ${((Date.now() - started) / 1000).toFixed(1)} s`;
     }
     case "reload_lb":
@@ -85,9 +86,20 @@ async function failureLogsOf(state: ExecutionState, deps: ExecutorDeps, process:
   return deps.runner.logsTail(id, 50).catch(() => null);
 }
 
+/** What a stopped operation's error says: where it stopped, and why. */
+function interruptedError(plan: Plan, records: StepRecord[], i: number, during: boolean, reason: string): string {
+  const label = (j: number) => `${plan.steps[j].kind}${records[j].target ? ` ${records[j].target}` : ""}`;
+  const n = plan.steps.length;
+  if (during) return `The dashboard was stopped during step ${i + 1} of ${n} (${label(i)}): ${reason}; it stopped waiting there.`;
+  if (i === 0) return `The dashboard was stopped before step 1 of ${n} (${label(0)}) began: ${reason}; nothing was changed.`;
+  return `The dashboard was stopped during step ${i} of ${n} (${label(i - 1)}): ${reason}; it stopped once that step ended, before step ${i + 1} (${label(i)}).`;
+}
+
 /**
  * Carries out a plan's steps in order. On the first failure it keeps the failing process's
  * last log lines, then compensates: the deployment is put back as the snapshot shows it.
+ * When `deps.signal` fires it stops at the next safe point (before a step, or in a health wait)
+ * and returns `interrupted` without undoing anything: that is the recovery path's to do.
  */
 export async function executePlan(plan: Plan, snapshot: DeploymentSnapshot, deps: ExecutorDeps & LbDeps, records = initialRecords(plan)): Promise<ExecutionResult> {
   const state: ExecutionState = {
@@ -97,13 +109,21 @@ export async function executePlan(plan: Plan, snapshot: DeploymentSnapshot, deps
     Object.assign(rec, patch);
     await deps.onStep({ ...rec });
   };
+  const stop = async (i: number, during: boolean, reason: string): Promise<ExecutionResult> => {
+    if (during) await update(records[i], { status: "failed", finishedAt: new Date().toISOString(), message: `stopped: ${reason}` });
+    for (const later of records.slice(during ? i + 1 : i, plan.steps.length)) await update(later, { status: "skipped" });
+    return { ok: false, interrupted: true, error: interruptedError(plan, records, i, during, reason), failedProcess: null, failureLogs: null };
+  };
   for (const [i, step] of plan.steps.entries()) {
     const rec = records[i];
+    // The cancellation point: between two steps, nothing is half-done.
+    if (deps.signal?.aborted) return stop(i, false, interruptReason(deps.signal));
     await update(rec, { status: "running", startedAt: new Date().toISOString() });
     try {
       const message = await runStep(step, state, deps);
       await update(rec, { status: "succeeded", finishedAt: new Date().toISOString(), message });
     } catch (err) {
+      if (err instanceof StepInterrupted) return stop(i, true, err.reason);
       const cause = (err as Error).message;
       const failedProcess = err instanceof StepFailure ? err.process : null;
       await update(rec, { status: "failed", finishedAt: new Date().toISOString(), message: cause });

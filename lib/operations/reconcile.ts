@@ -3,6 +3,7 @@ import { DockerUnavailableError } from "@/lib/docker/client";
 import { logSafely } from "@/lib/log";
 import { intentSchema, PlanError, type Intent } from "@/lib/synapse/plan-schema";
 import * as history from "./history";
+import { isStopping } from "./shutdown";
 
 /**
  * What happens to an operation a dead dashboard left half-done (killed, crashed, the host
@@ -55,7 +56,8 @@ export async function reconcileInterrupted(ids: string[], start: StartReconcile,
         await done;
         break;
       } catch (err) {
-        if (err instanceof DockerUnavailableError && Date.now() < giveUp) {
+        // A dashboard that is stopping does not wait for the engine: it says so and goes.
+        if (err instanceof DockerUnavailableError && Date.now() < giveUp && !isStopping()) {
           await sleep(ENGINE_RETRY_MS);
           continue;
         }

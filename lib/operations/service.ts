@@ -11,6 +11,7 @@ import { executePlan, initialRecords, type StepRecord } from "./executor";
 import { liveHealthChecker, type HealthChecker } from "./health";
 import * as history from "./history";
 import { acquireLease, attachOperation, LEASE_TTL_MS, liveLeaseOperations, liveLeases, releaseLease, renewLease, type Lease } from "./lease";
+import { admitOperation, type InFlight } from "./shutdown";
 import { captureSnapshot } from "./snapshot";
 import { testPause, withTestFailure } from "./test-hooks";
 
@@ -98,10 +99,13 @@ export function recoverInterrupted(): Promise<string[]> {
 function startReconciling(ids: string[]): void {
   const reg = registry();
   if (ids.length === 0 || !reg.onInterrupted) return;
+  // A stop waits for the put-back (shutdown.ts), which is never cut short: it leaves the deployment whole.
+  const work = admitOperation(`putting back ${ids.join(", ")}`, { abortable: false });
   const done = reg.onInterrupted(ids)
     .catch((err: unknown) => logSafely("[operations] reconciling interrupted operations failed:", err))
     .finally(() => {
       if (reg.reconciling?.done === done) reg.reconciling = null;
+      work.end();
     });
   reg.reconciling = { ids, done };
 }
@@ -170,7 +174,8 @@ export async function resolveRestore(intent: Intent): Promise<{ operationId: str
 /**
  * Plans and records an operation, then applies it in the background. Refuses with
  * OperationConflictError while another one applies to the same deployment (in this process,
- * or in another sharing the database); planning errors are thrown before anything is recorded.
+ * or in another sharing the database), and with ShuttingDownError (503) once the dashboard is
+ * stopping; planning errors are thrown before anything is recorded.
  */
 export async function beginOperation(
   intent: Intent,
@@ -178,6 +183,25 @@ export async function beginOperation(
   planner: Planner,
   deps: OperationDeps = defaultDeps(),
   opts: { reconcile?: boolean } = {},
+): Promise<{ operationId: string; done: Promise<void> }> {
+  // First, and synchronously: a stop that begins from here on waits for this operation.
+  const work = admitOperation(`${intent.kind} (being planned)`, { abortable: !opts.reconcile });
+  try {
+    const started = await beginAdmitted(intent, actor, planner, deps, opts, work);
+    return { operationId: started.operationId, done: started.done.finally(() => work.end()) };
+  } catch (err) {
+    work.end();
+    throw err;
+  }
+}
+
+async function beginAdmitted(
+  intent: Intent,
+  actor: string,
+  planner: Planner,
+  deps: OperationDeps,
+  opts: { reconcile?: boolean },
+  work: InFlight,
 ): Promise<{ operationId: string; done: Promise<void> }> {
   await recoverInterrupted();
   const reg = registry();
@@ -209,17 +233,18 @@ export async function beginOperation(
     const records = initialRecords(plan);
     const operationId = await history.recordApplying({ intent, actor, plan, snapshotBefore: snapshot, restoreOf: restore?.operationId ?? null, steps: records });
     reg.running.set(deps.dir, operationId);
+    work.label = operationId;
     await attachOperation(lease, operationId);
     const held = lease;
     const release = async () => {
       await releaseLease(held).catch((err: unknown) => logSafely(`[operations] releasing the lease of ${operationId} failed (it lapses by itself):`, err));
       if (reg.running.get(deps.dir) === operationId) reg.running.delete(deps.dir);
     };
-    const done = apply(operationId, plan, snapshot, records, deps, held).then(
-      async (engineLost) => {
+    const done = apply(operationId, plan, snapshot, records, deps, held, work.signal).then(
+      async (putBack) => {
         await release();
         // Once the lock is free: the put-back takes it (and waits for the engine).
-        if (engineLost) startReconciling([operationId]);
+        if (putBack) startReconciling([operationId]);
       },
       async (err: unknown) => {
         await release();
@@ -253,8 +278,11 @@ function keepLease(lease: Lease): { lost: () => boolean; stop: () => void } {
   return { lost: () => lost, stop: () => clearInterval(timer) };
 }
 
-/** Resolves true when the operation ended `interrupted` because the engine went away: it is to be put back. */
-async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, records: StepRecord[], deps: OperationDeps, lease: Lease): Promise<boolean> {
+/**
+ * Resolves true when the operation ended `interrupted` — the engine went away, or the dashboard is
+ * stopping and `signal` stopped it between two steps — and is to be put back (reconcile.ts).
+ */
+async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, records: StepRecord[], deps: OperationDeps, lease: Lease, signal: AbortSignal | undefined): Promise<boolean> {
   const kept = keepLease(lease);
   const onStep = async (step: StepRecord) => {
     // Fencing: checked as each step is recorded, before the executor goes on to act.
@@ -269,12 +297,14 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
     await testPause(step);
   };
   let outcome: Parameters<typeof history.recordFinished>[1];
+  let stoppedHere = false;
   try {
     // The test hooks (test-hooks.ts) are inert unless FLEET_TEST_HOOKS=1.
-    const result = await executePlan(plan, snapshot, withTestFailure({ ...deps, onStep }, plan.steps.length), records);
+    const result = await executePlan(plan, snapshot, withTestFailure({ ...deps, onStep, signal }, plan.steps.length), records);
+    stoppedHere = !result.ok && "interrupted" in result;
     outcome = result.ok
       ? { status: "succeeded", error: null, failureLogs: null, snapshotAfter: null }
-      : { status: "failed", error: result.error, failureLogs: result.failureLogs, snapshotAfter: null };
+      : { status: stoppedHere ? "interrupted" : "failed", error: result.error, failureLogs: result.failureLogs, snapshotAfter: null };
   } catch (err) {
     outcome =
       err instanceof LeaseLostError
@@ -303,5 +333,6 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
   await history.recordFinished(id, outcome);
   await history.pruneHistory(historyLimit()).catch((err: unknown) => logSafely("[operations] pruning history failed:", err));
   await emit(id);
-  return engineLost;
+  // Stopped at a safe point because the dashboard is stopping: put back now, as one a dead dashboard left.
+  return engineLost || stoppedHere;
 }

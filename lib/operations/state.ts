@@ -3,6 +3,7 @@ import type { ProcessRunner } from "@/lib/docker/containers";
 import type { DeploymentSnapshot, Plan, Step } from "@/lib/synapse/plan-schema";
 import type { FileBackup } from "./files";
 import type { HealthChecker } from "./health";
+import { sleepUnlessInterrupted, throwIfInterrupted } from "./interruption";
 
 /**
  * What the executor and its compensation share: the step records, the dependencies, the state of
@@ -33,11 +34,15 @@ export interface ExecutorDeps {
   onStep: (step: StepRecord) => Promise<void>;
   pollMs?: number;
   stopTimeoutS?: number;
+  /** Fired when the operation must stop (the dashboard is stopping): looked at between steps and in waits. */
+  signal?: AbortSignal;
 }
 
 export type ExecutionResult =
   | { ok: true }
-  | { ok: false; error: string; failedProcess: string | null; failureLogs: string[] | null };
+  | { ok: false; error: string; failedProcess: string | null; failureLogs: string[] | null }
+  // Stopped on its signal at a safe point, nothing undone: the recovery path puts it back (reconcile.ts).
+  | { ok: false; interrupted: true; error: string; failedProcess: null; failureLogs: null };
 
 /** What the executor changed so far: exactly what compensation has to undo. */
 export interface ExecutionState {
@@ -90,8 +95,10 @@ export function containerIdOf(state: ExecutionState, name: string): string | nul
 /**
  * Polls until every process runs and answers its probe. Gives up early when one has exited
  * (it will not come back by itself, or comes back only to crash again) and when the step's time is up.
+ * With a `signal` (the executor's, never compensation's: an undo runs to its end) it stops waiting
+ * once that fires, throwing StepInterrupted: a wait changes nothing, so it is a safe point.
  */
-export async function waitHealthy(state: ExecutionState, deps: ExecutorDeps, names: string[], timeoutMs: number): Promise<void> {
+export async function waitHealthy(state: ExecutionState, deps: ExecutorDeps, names: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const results = await deps.health.check(names.map((name) => ({ name, containerId: containerIdOf(state, name) })));
@@ -105,11 +112,12 @@ export async function waitHealthy(state: ExecutionState, deps: ExecutorDeps, nam
       const code = exit?.exitCode != null ? ` with code ${exit.exitCode}` : "";
       throw new StepFailure(dead.state === "missing" ? `${dead.name} has no container` : `${dead.name} exited${code}${dead.state === "restarting" ? " and is being restarted by the engine" : ""}`, dead.name);
     }
+    throwIfInterrupted(signal);
     if (Date.now() >= end) {
       const what = down.map((r) => `${r.name} (${r.why ?? (r.state === "running" ? "not answering its health check" : r.state)})`).join(", ");
       throw new StepFailure(`not healthy after ${Math.round(timeoutMs / 1000)} s: ${what}`, down[0].name);
     }
-    await sleep(Math.min(deps.pollMs ?? 300, Math.max(0, end - Date.now())));
+    await sleepUnlessInterrupted(Math.min(deps.pollMs ?? 300, Math.max(0, end - Date.now())), signal);
   }
 }
 
