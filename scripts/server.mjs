@@ -8,6 +8,8 @@
 //   PORT                   port (default 3000)
 //   FLEET_TRUSTED_PROXIES  proxies whose X-Forwarded-* headers are believed: IPs and CIDRs, comma-separated
 //                          (default none: the headers are removed from every request)
+//   FLEET_SHUTDOWN_GRACE_MS  on SIGTERM/SIGINT, how long an operation in flight may take to end before it
+//                          is stopped between two steps and put back (default 25000, at most 600000)
 import { randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { createServer } from "node:http";
@@ -18,7 +20,40 @@ import { fileURLToPath } from "node:url";
 const FORWARDING_HEADERS = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "forwarded"];
 // Read by clientIp() in lib/auth/request.ts: "<secret> <address>". Keep the two in step.
 const CLIENT_HEADER = "x-fleet-client";
-const SHUTDOWN_GRACE_MS = 5_000;
+// Once operations are done: how long open requests get before their connections are cut.
+const STREAM_CUT_MS = 5_000;
+const DEFAULT_OPERATION_GRACE_MS = 25_000;
+const MAX_OPERATION_GRACE_MS = 600_000;
+
+/** FLEET_SHUTDOWN_GRACE_MS as milliseconds; anything but a whole number in range is a start-up error. */
+export function parseShutdownGrace(value) {
+  if (value === undefined || value.trim() === "") return DEFAULT_OPERATION_GRACE_MS;
+  const v = value.trim();
+  if (!/^\d{1,7}$/.test(v) || Number(v) > MAX_OPERATION_GRACE_MS) {
+    throw new Error(`FLEET_SHUTDOWN_GRACE_MS "${value.slice(0, 40)}" must be whole milliseconds from 0 to ${MAX_OPERATION_GRACE_MS}`);
+  }
+  return Number(v);
+}
+
+/**
+ * Lets the operations drain (lib/operations/shutdown.ts): none starts from now on, one in flight gets
+ * `graceMs` to end, then is stopped between two steps and put back. The app installs the drain on
+ * globalThis when it loads its operations; without it no operation can be in flight.
+ */
+async function drainOperations(signal, graceMs) {
+  const drain = globalThis.__fleetDrainOperations;
+  if (typeof drain !== "function") return;
+  console.log(`${signal}: starting no new operation; one in flight gets up to ${graceMs} ms to end`);
+  const onGraceOver = (ids) => {
+    if (ids.length > 0) console.log(`${signal}: shutdown grace over, stopping ${ids.join(", ")} at the next safe point and putting it back`);
+  };
+  try {
+    const report = await drain({ signal, graceMs, onGraceOver });
+    if (report.stopped.length > 0 || report.waitedMs >= 100) console.log(`${signal}: operations done after ${report.waitedMs} ms${report.stopped.length ? ` (${report.stopped.length} stopped and put back)` : ""}`);
+  } catch (err) {
+    console.error(`[server] draining operations failed: ${err instanceof Error ? err.message : err}`);
+  }
+}
 
 /** An address without zone index, IPv4-mapped IPv6 as plain IPv4; null when it is not an IP. */
 export function normaliseAddress(raw) {
@@ -115,6 +150,7 @@ async function main() {
   const port = Number(process.env.PORT || 3000);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT "${process.env.PORT}" is not a port number`);
   const hosts = await listenAddresses(process.env.FLEET_LISTEN || "127.0.0.1");
+  const graceMs = parseShutdownGrace(process.env.FLEET_SHUTDOWN_GRACE_MS);
 
   const { default: next } = await import("next");
   const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -136,19 +172,21 @@ async function main() {
   if (trusted.count > 0) console.log(`Trusting X-Forwarded-* from ${trusted.count} proxy address(es) in FLEET_TRUSTED_PROXIES`);
 
   let stopping = false;
-  const stop = (signal) => {
-    if (stopping) process.exit(1); // a second Ctrl-C: do not wait
+  const stop = async (signal) => {
+    if (stopping) process.exit(1); // a second Ctrl-C: do not wait (the next start puts back what is half-done)
     stopping = true;
+    // Still listening meanwhile: a page follows the operation to its end, and a new one gets 503.
+    await drainOperations(signal, graceMs);
     console.log(`${signal}: closing`);
     // Event and log streams never end on their own: give requests a moment, then cut them.
-    const force = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), SHUTDOWN_GRACE_MS);
+    const force = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), STREAM_CUT_MS);
     force.unref();
     Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)).then(() => undefined)))
       .then(() => process.exit(0));
     servers.forEach((s) => s.closeIdleConnections());
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
 }
 
 // Imported by the tests for its functions; run as a script it starts the server.
