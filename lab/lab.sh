@@ -11,6 +11,7 @@ SERVER_NAME=fleet.test
 COMPOSE_BASE="$LAB/docker-compose.yml"
 COMPOSE_WORKERS="$LAB/docker-compose.workers.yml"
 HTTP_SERVICES_WORKERS=(synapse synapse-worker-generic synapse-worker-media)
+LB_SERVICE=lb
 
 log() { echo "[lab] $*" >&2; }
 die() { echo "[lab] error: $*" >&2; exit 1; }
@@ -36,10 +37,11 @@ load_env() {
   [[ -f "$STATE/secrets.env" ]] && . "$STATE/secrets.env"
   export POSTGRES_PASSWORD="${POSTGRES_PASSWORD:-unset}" REDIS_PASSWORD="${REDIS_PASSWORD:-unset}"
   export LAB_IMAGE; LAB_IMAGE="$(bash "$LAB/image/build.sh" --tag)"
+  export LB_IMAGE; LB_IMAGE="$(bash "$LAB/lb/build.sh" --tag)"
   export FLEETLAB_MODE="${1:-$(current_mode)}"
 }
 
-ensure_image() { bash "$LAB/image/build.sh"; }
+ensure_image() { bash "$LAB/image/build.sh"; bash "$LAB/lb/build.sh"; }
 
 # ---------------------------------------------------------------- state ----
 
@@ -213,7 +215,7 @@ write_homeserver() { # write_homeserver MODE
 # The dashboard may edit this file; keep comments when doing so.
 
 server_name: "$SERVER_NAME"
-public_baseurl: "http://localhost:8008/"
+public_baseurl: "http://localhost:8080/"
 pid_file: /data/homeserver.pid
 signing_key_path: "/data/$SERVER_NAME.signing.key"
 media_store_path: /data/media_store
@@ -353,11 +355,21 @@ EOF
   } | write_file "$CONFIG/prometheus/synapse-targets.json"
 }
 
+# The entrypoint's routes (nginx on :8080), rendered by the dashboard's own renderer from the route
+# table (lab/lb/render-config.ts), so the dashboard's first plan finds the file it would write.
+write_nginx() { # write_nginx MODE
+  local mode="$1" tsx="$LAB/../node_modules/.bin/tsx" text
+  [[ -x "$tsx" ]] || die "node_modules is missing: run npm ci first (the lab renders its nginx config with the dashboard's code)"
+  mkdir -p "$CONFIG/nginx"
+  text="$("$tsx" "$LAB/lb/render-config.ts" "$mode")" || die "rendering the nginx config failed"
+  printf '%s\n' "$text" | write_file "$CONFIG/nginx/synapse.conf"
+}
+
 # ------------------------------------------------------------- commands ----
 
 wait_healthy() { # wait_healthy MODE
   local mode="$1" deadline=$(( $(date +%s) + 180 )) names=() n s all
-  if [[ "$mode" == workers ]]; then names=("${HTTP_SERVICES_WORKERS[@]}" postgres); else names=(synapse postgres); fi
+  if [[ "$mode" == workers ]]; then names=("${HTTP_SERVICES_WORKERS[@]}" "$LB_SERVICE" postgres); else names=(synapse "$LB_SERVICE" postgres); fi
   while :; do
     all=1
     for n in "${names[@]}"; do
@@ -423,14 +435,28 @@ cmd_up() {
     log "writing config for mode '$mode'${prev:+ (was '$prev')}"
     write_homeserver "$mode"
     write_prometheus "$mode"
+    write_nginx "$mode"
     echo "$mode" >"$STATE/mode"
     changed=1
+  elif [[ ! -f "$CONFIG/nginx/synapse.conf" ]]; then
+    # A lab from before the entrypoint: its routes, and main's public_baseurl pointing at it.
+    log "adding the nginx entrypoint (:8080)"
+    write_nginx "$mode"
+    sed 's#^public_baseurl: "http://localhost:8008/"$#public_baseurl: "http://localhost:8080/"#' "$CONFIG/homeserver.yaml" | write_file "$CONFIG/homeserver.yaml"
+    changed=2
   fi
   local args=(up -d)
   # Remove the other mode's containers only when switching modes, so that
   # containers added to the project later are left alone on a plain re-run.
-  (( changed )) && [[ -n "$prev" ]] && args+=(--remove-orphans)
+  (( changed == 1 )) && [[ -n "$prev" ]] && args+=(--remove-orphans)
   compose "$mode" "${args[@]}"
+  if (( changed )) && docker exec "${PROJECT}_${LB_SERVICE}_1" nginx -s reload >/dev/null 2>&1; then
+    log "nginx reloaded its routes"
+  fi
+  if (( changed == 2 )); then
+    log "public_baseurl now names the entrypoint: restarting main"
+    compose "$mode" restart synapse
+  fi
   if [[ -n "$migrated" ]]; then
     log "media_worker now logs to /data/logs/media_worker.log: restarting it"
     compose "$mode" restart synapse-worker-media
@@ -477,6 +503,7 @@ FLEET_LAB_COMPOSE_PROJECT=$PROJECT
 FLEET_LAB_MODE=$(current_mode)
 FLEET_LAB_SERVER_NAME=$SERVER_NAME
 FLEET_LAB_SYNAPSE_URL=http://localhost:8008
+FLEET_LAB_ENTRYPOINT_URL=http://localhost:8080
 EOF
 }
 
@@ -495,6 +522,7 @@ cmd_render() { # render MODE DIR
   if [[ "$mode" == workers ]]; then write_media_log_config; write_workers; fi
   write_homeserver "$mode"
   write_prometheus "$mode"
+  write_nginx "$mode"
 }
 
 cmd_selftest() {

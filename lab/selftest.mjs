@@ -16,6 +16,8 @@ const argValue = (name) => {
 const configDir = argValue('--config') ?? process.env.SYNAPSE_CONFIG_DIR ?? join(here, '.state', 'config');
 const SERVER = 'fleet.test';
 const MAIN = 'http://localhost:8008';
+// The public entrypoint (nginx, public_baseurl): routes by the file the dashboard renders.
+const ENTRY = process.env.FLEET_LAB_ENTRYPOINT_URL ?? 'http://localhost:8080';
 const PROM = process.env.FLEET_PROMETHEUS_URL ?? 'http://localhost:9090';
 
 let passed = 0;
@@ -244,6 +246,82 @@ if (registered) {
       throw new Error(`no access line for selftest-${suffix}.bin in ${file} within 10 s`);
     });
   }
+}
+
+// ------------------------------------------------------------- entrypoint --
+/** Requests a process has counted for these servlets, as Prometheus last scraped them. */
+async function served(worker, servlets) {
+  const q = `sum(synapse_http_server_requests_received_total{worker="${worker}",servlet=~"${servlets.join('|')}"})`;
+  const r = await api(PROM, `/api/v1/query?query=${encodeURIComponent(q)}`);
+  return Number(r.data?.result?.[0]?.value?.[1] ?? 0);
+}
+
+/** served(), read from a scrape taken after this call: earlier requests are all in it. */
+async function servedNow(worker, servlets) {
+  const since = Date.now() / 1000;
+  const q = encodeURIComponent(`timestamp(up{worker="${worker}"})`);
+  for (let tries = 0; tries < 30; tries++) {
+    const r = await api(PROM, `/api/v1/query?query=${q}`);
+    if (Number(r.data?.result?.[0]?.value?.[1] ?? 0) > since) return served(worker, servlets);
+    await sleep(500);
+  }
+  throw new Error(`Prometheus has not scraped ${worker} for 15 s`);
+}
+
+/** Waits (scrapes are 5 s apart) until `worker`'s count for `servlets` reaches `target`; returns the wait. */
+async function countReaches(worker, servlets, target) {
+  const started = Date.now();
+  let last = 0;
+  while (Date.now() - started < 30000) {
+    last = await served(worker, servlets);
+    if (last >= target) return Date.now() - started;
+    await sleep(1000);
+  }
+  throw new Error(`${worker} counted ${last} ${servlets.join('/')} request(s), not ${target}, within 30 s: the entrypoint did not send them there`);
+}
+
+await check(`health through the entrypoint (${ENTRY}/health)`, async () => {
+  const res = await http(ENTRY, '/health');
+  assert(res.status === 200, `status ${res.status}`);
+  return (await res.text()).trim();
+});
+
+if (registered) {
+  const clientWorker = mode === 'workers' ? 'generic_worker1' : 'main';
+  const mediaWorker = mode === 'workers' ? 'media_worker' : 'main';
+  // Both at once: each waits for a scrape before and after (5 s apart).
+  await Promise.all([
+    check(`login + /sync through the entrypoint served by ${clientWorker} (Prometheus counters)`, async () => {
+      const servlets = ['LoginRestServlet', 'SyncRestServlet'];
+      const before = await servedNow(clientWorker, servlets);
+      const r = await api(ENTRY, '/_matrix/client/v3/login', {
+        method: 'POST',
+        json: { type: 'm.login.password', identifier: { type: 'm.id.user', user: users.b.localpart }, password: users.b.password },
+      });
+      assert(r.access_token, 'no access_token');
+      const s = await api(ENTRY, '/_matrix/client/v3/sync?timeout=0', { token: r.access_token });
+      assert(s.next_batch, 'no next_batch in the /sync answer');
+      const waited = await countReaches(clientWorker, servlets, before + 2);
+      return `${clientWorker} counted both (seen after ${waited} ms)`;
+    }),
+    check(`media upload through the entrypoint lands on ${mediaWorker}`, async () => {
+      const before = await servedNow(mediaWorker, ['UploadServlet']);
+      const bytes = randomBytes(2048);
+      const up = await api(ENTRY, `/_matrix/media/v3/upload?filename=entry-${suffix}.bin`, {
+        method: 'POST',
+        token: users.b.token,
+        body: bytes,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      const m = /^mxc:\/\/([^/]+)\/(.+)$/.exec(up.content_uri ?? '');
+      assert(m, `bad content_uri ${up.content_uri}`);
+      const res = await http(ENTRY, `/_matrix/client/v1/media/download/${m[1]}/${m[2]}`, { token: users.a.token });
+      assert(res.status === 200, `download status ${res.status}`);
+      assert(Buffer.from(await res.arrayBuffer()).equals(bytes), 'downloaded bytes differ from the upload');
+      const waited = await countReaches(mediaWorker, ['UploadServlet'], before + 1);
+      return `${up.content_uri} counted by ${mediaWorker} (seen after ${waited} ms)`;
+    }),
+  ]);
 }
 
 // ------------------------------------------------------------- prometheus --

@@ -42,6 +42,10 @@ const pinned = {
   // lab's media worker logs to a file through its own log config (tests/file-logs.test.ts), which
   // snapshots hold too.
   mediaLogConfig: { file: "workers/media_worker.yaml", lab: "/data/media_worker.log.config", fixture: "/data/log.config", inSnapshot: MEDIA_LOG_CONFIG },
+  // The planner's unit tests plan without the lab's nginx entrypoint (an lb adds reload steps to
+  // every plan); plan-lb.test.ts and plan-lifecycle.test.ts give theirs one, and tests/lb-plan.test.ts
+  // checks the lab's file is what the planner renders.
+  loadBalancer: { name: "fleetlab_lb_1", file: "nginx/synapse.conf" },
 };
 
 type Yaml = Record<string, unknown> & { database: { args: Record<string, unknown> }; redis: Record<string, unknown> };
@@ -143,6 +147,8 @@ describe("the planner's lab fixture is the lab", () => {
       for (const k of pinned.envSecrets) expect(Object.keys(r.container!.env), `${p.name} env`).toContain(k);
     }
     expect([...real.usedHostPorts].sort()).toEqual([...fixture.usedHostPorts].sort());
-    expect(Object.keys(real.files).sort()).toEqual([...Object.keys(fixture.files), pinned.logConfigInSnapshot, pinned.mediaLogConfig.inSnapshot].sort());
+    expect(Object.keys(real.files).sort()).toEqual([...Object.keys(fixture.files), pinned.logConfigInSnapshot, pinned.mediaLogConfig.inSnapshot, pinned.loadBalancer.file].sort());
+    expect(fixture.loadBalancer).toBeUndefined();
+    expect(real.loadBalancer).toMatchObject({ kind: "nginx", name: pinned.loadBalancer.name, state: "running", configFile: pinned.loadBalancer.file, check: { ok: true } });
   });
 });

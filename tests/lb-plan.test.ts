@@ -1,10 +1,9 @@
-// The nginx entrypoint in real plans, against the REAL lab: a load balancer made from
-// lab/lb/build.sh's image runs on the lab's network with the contract's labels, and a generic worker
-// is added and removed through lib/operations while a client asks for /_matrix/client/versions
-// through :8080 all along. The lb container and its file go at the end; the config dir is left
-// byte for byte as found.
+// The nginx entrypoint in real plans, against the REAL lab: its `lb` service (lab/lb/build.sh's
+// image, the contract's labels, the file lab.sh rendered from the route table), while a generic
+// worker is added, restarted and removed through lib/operations and a client asks for
+// /_matrix/client/versions through :8080 all along. The config dir is left byte for byte as found.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +17,7 @@ import type { Operation } from "@/lib/synapse/plan-schema";
 import { nginxRoutes } from "@/lib/topology/routes";
 import { docker, eventually, readTree, requireLab } from "./lab-env";
 
-const LB = "fleetlab-lb-plan-test";
+const LB = "fleetlab_lb_1";
 const LB_PORT = 8080;
 let configDir: string;
 let dataDir: string;
@@ -107,23 +106,8 @@ beforeAll(async () => {
   pristine = configTree();
   lbFile = path.join(configDir, DEFAULT_LB_CONFIG);
 
-  const started = Date.now();
-  const build = execFileSync("bash", ["lab/lb/build.sh"], { encoding: "utf8" }).trim();
-  console.log(`[lb-plan] ${build} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  const image = execFileSync("bash", ["lab/lb/build.sh", "--tag"], { encoding: "utf8" }).trim();
-
-  // The first file, rendered for the lab as it runs: nginx must start on a valid config.
-  const snapshot = await captureSnapshot();
-  const dep = readDeployment(snapshot);
-  const lb = { kind: "nginx" as const, name: LB, containerId: "", state: "running", configFile: DEFAULT_LB_CONFIG, check: null };
-  mkdirSync(path.dirname(lbFile), { recursive: true });
-  writeFileSync(lbFile, renderLbConfig(dep, lb, dep.workers.flatMap((w) => upstreamOfWorker(w) ?? [])));
-  // The directory, not the file: a plan swaps the file by rename, which a single-file bind would not see.
-  docker(
-    "run", "-d", "--name", LB, "--network", "fleetlab_default", "-p", `${LB_PORT}:${LB_PORT}`,
-    "--label", "io.synapse-fleet.role=load-balancer", "--label", "io.synapse-fleet.lb.kind=nginx", "--label", `io.synapse-fleet.lb.config=${DEFAULT_LB_CONFIG}`,
-    "-v", `${path.dirname(lbFile)}:/etc/nginx/conf.d`, image,
-  );
+  // The lab's own entrypoint (its compose `lb` service), on the file the lab rendered from the route table.
+  expect(docker("inspect", "-f", "{{.State.Running}}", LB), `${LB} runs (npm run lab -- up workers)`).toBe("true");
   const end = Date.now() + 30_000;
   for (;;) {
     const res = await getThroughLb().catch(() => null);
@@ -134,14 +118,9 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  try {
-    execFileSync("docker", ["rm", "-f", LB], { stdio: "ignore" });
-  } finally {
-    rmSync(path.dirname(lbFile), { recursive: true, force: true });
-    await closeDb();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }
-  // The lab as found: the config dir byte for byte.
+  await closeDb();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  // The lab as found: the config dir byte for byte, the entrypoint's file included.
   expectSameTree(pristine, configTree());
 }, 120_000);
 
@@ -154,6 +133,9 @@ describe("plans with an nginx entrypoint, on the real lab", () => {
     const snapshot = await captureSnapshot();
     expect(snapshot.loadBalancer).toMatchObject({ kind: "nginx", name: LB, state: "running", configFile: DEFAULT_LB_CONFIG, check: { ok: true } });
     expect(snapshot.files[DEFAULT_LB_CONFIG]).toBe(firstFile);
+    // lab.sh rendered it with the planner's own renderer: the first plan finds what it would write.
+    const dep = readDeployment(snapshot);
+    expect(firstFile).toBe(renderLbConfig(dep, snapshot.loadBalancer!, dep.workers.flatMap((w) => upstreamOfWorker(w) ?? [])));
     const routes = await nginxRoutes([{ name: LB, labels: { "io.synapse-fleet.role": "load-balancer", "io.synapse-fleet.lb.kind": "nginx" } }], configDir);
     expect(routes?.warning).toBeNull();
     expect(routes?.routes.find((r) => r.rule === "location ~ ^/_matrix/client")?.targets).toEqual(["generic_worker1"]);

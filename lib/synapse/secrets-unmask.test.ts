@@ -52,7 +52,7 @@ describe("unmaskSecrets", () => {
   });
 
   it("reports «masked» typed under a key that holds no secret, at its position, and leaves it", () => {
-    const edited = maskSecrets(labHomeserverYaml).replace('public_baseurl: "http://localhost:8008/"', `public_baseurl: "${MASK}"`);
+    const edited = maskSecrets(labHomeserverYaml).replace('public_baseurl: "http://localhost:8080/"', `public_baseurl: "${MASK}"`);
     const r = unmaskSecrets(edited, labHomeserverYaml, "homeserver.yaml");
     expect(where(r)).toEqual(["masked-value-unknown homeserver.yaml:5:18"]);
     expect(r.findings[0].level).toBe("error");
