@@ -25,7 +25,7 @@ cat <<INFO
 
   Synapse Fleet is starting on port $PORT, listening on $FLEET_LISTEN (the server prints its URLs below)
   Sign in as "admin" with $how.
-  The lab's Synapse: http://localhost:8008 (main), :8009 (generic worker), :8010 (media worker); Prometheus: http://localhost:9090
+  The lab's Synapse: http://localhost:8080 (its nginx entrypoint), :8008 (main), :8009 (generic worker), :8010 (media worker); Prometheus: http://localhost:9090
   Stop with Ctrl-C; tear the lab down with: npm run lab -- down
 
 INFO
