@@ -224,7 +224,8 @@ test.describe("config", () => {
   test("a viewer reads the editor read-only, with no Save", async ({ browser }) => {
     const name = `e2e-config-viewer-${crypto.randomBytes(3).toString("hex")}`;
     const password = crypto.randomBytes(18).toString("base64url");
-    execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", "user", "add", name, "--role", "viewer", "--password-stdin"], {
+    // tsx from node_modules, as `npm run fleet` runs it (npx would first look the package up).
+    execFileSync(path.resolve(import.meta.dirname, "../node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/fleet.ts", "user", "add", name, "--role", "viewer", "--password-stdin"], {
       input: `${password}\n`,
       env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR },
       stdio: ["pipe", "ignore", "inherit"],
