@@ -1,6 +1,6 @@
 // Redis stops during an add, for real: the new worker answers /health but cannot subscribe to
 // replication, so its health wait fails, saying so, and the add is undone — files byte for byte, no
-// container of it left. Redis is started again and every process is back on replication.
+// container of it left. Redis is started again as the undo begins, and every process is back on replication.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -38,12 +38,29 @@ afterAll(async () => {
 
 describe("Redis stops during an add", () => {
   it("the new worker fails its health wait for want of replication, and the add is undone", async () => {
-    const { runOperation } = await import("@/lib/operations");
-    docker("stop", labContainer("redis"));
-    const op = await runOperation({ kind: "add_worker", type: "generic", name: NAME }, "redis-test");
+    const { getOperation, startOperation } = await import("@/lib/operations");
+    const redis = labContainer("redis");
+    docker("stop", redis);
+    const { operationId } = await startOperation({ kind: "add_worker", type: "generic", name: NAME }, "redis-test");
+    // Redis comes back once the new worker's wait has failed: compensation's own wait then sees the
+    // lab's workers subscribe again, where with Redis still away it would wait out its timeout too.
+    let redisBack = false;
+    const op = await eventually(async () => {
+      const o = await getOperation(operationId);
+      if (!o) return null;
+      const planWait = o.steps.slice(0, o.plan.steps.length).find((st) => st.kind === "wait_healthy");
+      if (!redisBack && planWait?.status === "failed") {
+        docker("start", redis);
+        redisBack = true;
+      }
+      return o.status !== "applying" ? o : null;
+    }, 170_000, "the add to end");
+    expect(redisBack).toBe(true);
     expect(op.status).toBe("failed");
     expect(op.error).toMatch(new RegExp(`${NAME} \\(answering, but not subscribed to Redis replication\\)`));
     expect(op.steps.filter((s) => s.status === "compensated").map((s) => s.kind)).toEqual(["write_files", "create_container", "start"]);
+    // The undo ends with the lab's own processes healthy and on replication again.
+    expect(op.steps.at(-1)).toMatchObject({ kind: "wait_healthy", status: "succeeded" });
     expect(readTree(configDir)).toEqual(pristine);
     expect(docker("ps", "-aq", "--filter", `label=io.synapse-fleet.worker=${NAME}`)).toBe("");
   }, 180_000);
