@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import net from "node:net";
-import { isDeepStrictEqual } from "node:util";
+import { isDeepStrictEqual, promisify } from "node:util";
 import { configFiles, FleetApi, homeserver, httpBase } from "./fleet-api";
 import { createRoom, download, getEvent, login, MAIN, registerUser, sendMessage, upload, versions, whoami } from "./matrix";
 
@@ -9,7 +9,9 @@ import { createRoom, download, getEvent, login, MAIN, registerUser, sendMessage,
 // a failure that is put back, a race, then rollback to one process and back again.
 test.describe.configure({ mode: "serial", timeout: 480_000 });
 
-const lab = (...args: string[]) => execFileSync("bash", ["lab/lab.sh", ...args], { stdio: "ignore", timeout: 300_000 });
+// Run without blocking the event loop: while a blocking call runs, the dashboard may close an idle
+// kept-alive connection that fetch cannot see closing, and reuses on the next call ("other side closed").
+const lab = (...args: string[]) => promisify(execFile)("bash", ["lab/lab.sh", ...args], { timeout: 300_000 });
 const managedContainers = () =>
   execFileSync("docker", ["ps", "-aq", "--no-trunc", "--filter", "label=io.synapse-fleet.managed=true"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).sort();
 
@@ -39,7 +41,7 @@ const uploaded = { id: "", bytes: new Uint8Array() };
 let operationsSoFar = 0; // every operation in the history: earlier specs' (counted at the start) and every one the story starts, failed ones included
 
 test.beforeAll(async ({ baseURL }) => {
-  lab("reset", "single");
+  await lab("reset", "single");
   api = FleetApi.withRole(baseURL!, "operator");
   const earlier = await api.call<unknown[]>("GET", "/api/history?limit=200");
   expect(earlier.status).toBe(200);
@@ -47,8 +49,8 @@ test.beforeAll(async ({ baseURL }) => {
   user = await registerUser("lifecycle");
 });
 
-test.afterAll(() => {
-  lab("reset", "workers");
+test.afterAll(async () => {
+  await lab("reset", "workers");
 });
 
 async function waitForProgress(page: Page, status: "succeeded" | "failed", timeout = 180_000) {
@@ -222,7 +224,7 @@ test("an operator's docker-compose up -d --remove-orphans neither removes nor du
   const before = managedContainers();
   const names = (await api.topology()).processes.map((p) => p.name).sort();
   expect(before.length).toBeGreaterThan(0);
-  lab("compose", "up", "-d", "--remove-orphans");
+  await lab("compose", "up", "-d", "--remove-orphans");
   expect(managedContainers()).toEqual(before);
   expect((await api.topology()).processes.map((p) => p.name).sort()).toEqual(names);
 });
