@@ -23,12 +23,18 @@ export class FleetApi {
   }
 
   async call<T>(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: T }> {
-    const res = await fetch(this.baseURL + urlPath, {
-      method,
-      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
+    // A spec may just have blocked the event loop (execFileSync): let pending socket events run
+    // first, so a kept-alive connection the server closed meanwhile is seen closed, not reused.
+    await new Promise((r) => setImmediate(r));
+    const send = () =>
+      fetch(this.baseURL + urlPath, {
+        method,
+        headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
+    // A read that met such a connection closing before any answer is sent again, as a browser does.
+    const res = await send().catch((err: { cause?: { code?: string } }) => (method === "GET" && err.cause?.code === "UND_ERR_SOCKET" ? send() : Promise.reject(err)));
     const text = await res.text();
     return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
   }
