@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { isDeepStrictEqual, promisify } from "node:util";
 import { parse } from "yaml";
 import type { Topology } from "@/lib/contract/topology";
 import { workerCatalogue, workerKinds, type WorkerKind } from "@/lib/synapse/catalogue";
@@ -13,7 +13,8 @@ import { signInEachTest } from "./sign-in";
 // Issue #12 §2 on real Synapse, through the console's own menus: one worker of every kind (the
 // one_of_each preset), then scale down, remove, stop, start and restart from the cards, rollback to a
 // single process, and restore from the History screen to after and to before the preset.
-// Changes the lab, so it is a flow; it leaves the lab as `lab.sh reset workers` does.
+// Changes the lab, so it is a flow; it leaves the lab in workers mode as it found it (or as
+// `lab.sh reset workers` does, when it found the lab otherwise).
 test.describe.configure({ mode: "serial", timeout: 480_000 });
 
 signInEachTest("/", "Topology");
@@ -92,14 +93,33 @@ function countsByKind(t: Topology): Record<WorkerKind, number> {
   ) as Record<WorkerKind, number>;
 }
 
+/**
+ * The lab as the flow found it, when that was its own workers mode, untouched: the flow took it to
+ * one process with a rollback through the API and puts it back by restoring that rollback's
+ * snapshot from before it (re-created containers are identical in docker inspect, tests/fidelity*),
+ * seconds where the two lab resets took about 20. Null when the flow reset the lab instead.
+ */
+let foundAsWorkers: { rollback: string; processes: string[]; files: Record<string, string> } | null = null;
+
+/** The lab's own workers mode, as `lab.sh up workers` leaves it: its four processes healthy, nothing the dashboard made. */
+const LAB_WORKERS = ["federation_sender1:federation_sender", "generic_worker1:generic", "main:main", "media_worker:media"];
+
 test.beforeAll(async ({ baseURL }) => {
   api = FleetApi.withRole(baseURL!, "operator");
   const t = await api.topology();
   const managed = docker("ps", "-aq", "--filter", "label=io.synapse-fleet.managed=true");
   // From a single process, so the preset adds every kind: the lab's workers mode already has
   // generic_worker1 writing typing, to_device, account_data and presence, and the preset skips
-  // the writers of streams that are taken. Reset only when needed (a reset costs a minute).
-  if (managed || processSet(t).join() !== "main:main" || unhealthy(t).length > 0) await lab("reset", "single");
+  // the writers of streams that are taken.
+  if (!managed && unhealthy(t).length === 0 && processSet(t).join() === LAB_WORKERS.join()) {
+    const files = configFiles();
+    const rollback = await api.run("POST", "/api/rollback-to-single-process");
+    expect(rollback.status, rollback.error ?? "").toBe("succeeded");
+    foundAsWorkers = { rollback: rollback.id, processes: processSet(t), files };
+  } else if (managed || processSet(t).join() !== "main:main" || unhealthy(t).length > 0) {
+    // Anything else: a reset (it costs a minute under load).
+    await lab("reset", "single");
+  }
   beforePreset = processSet(await settledTopology());
   expect(beforePreset).toEqual(["main:main"]);
   filesBeforePreset = configFiles();
@@ -111,11 +131,27 @@ test.beforeAll(async ({ baseURL }) => {
   client.room = await createRoom(MAIN, client.token);
 });
 
+/** Restores the snapshot from before the flow's own rollback; false (and why, on stdout) if the lab did not come back exactly. */
+async function putBackFoundWorkers(found: NonNullable<typeof foundAsWorkers>): Promise<boolean> {
+  try {
+    const op = await api.run("POST", `/api/history/${found.rollback}/restore`, { point: "before" });
+    if (op.status !== "succeeded") throw new Error(`restore ${op.status}: ${op.error}`);
+    const t = await settledTopology(120_000);
+    if (processSet(t).join() !== found.processes.join()) throw new Error(`processes ${processSet(t).join()}`);
+    if (!isDeepStrictEqual(configFiles(), found.files)) throw new Error("config files differ from the lab's");
+    if (docker("ps", "-aq", "--filter", "label=io.synapse-fleet.managed=true")) throw new Error("a container the dashboard made is left");
+    return true;
+  } catch (err) {
+    process.stdout.write(`kinds flow: restoring the lab's workers through the API did not give them back (${String(err)}); resetting the lab\n`);
+    return false;
+  }
+}
+
 test.afterAll(async () => {
-  await lab("reset", "workers");
+  if (!foundAsWorkers || !(await putBackFoundWorkers(foundAsWorkers))) await lab("reset", "workers");
   const seconds = ((Date.now() - flowStarted) / 1000).toFixed(0);
   test.info().annotations.push({ type: "kinds flow total", description: `${seconds} s` });
-  process.stdout.write(`kinds flow: ${seconds} s in all, lab reset included\n`);
+  process.stdout.write(`kinds flow: ${seconds} s in all, putting the lab back included\n`);
 });
 
 test("the one_of_each preset from Scale / presets: every kind healthy, streams where the plan puts them, typing through its writer, every target up", async ({ page }) => {
