@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../common.sh"
 cd "$ROOT"
 
-BENCHMARKS=(topology add-worker logs regex config pages metrics reconcile events viewers entrypoint)
+BENCHMARKS=(topology add-worker logs regex config pages metrics reconcile events viewers entrypoint container)
 [ "$#" -gt 0 ] && BENCHMARKS=("$@")
 for b in "${BENCHMARKS[@]}"; do
   [ -f "scripts/bench/$b.ts" ] || die "no benchmark scripts/bench/$b.ts"
