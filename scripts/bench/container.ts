@@ -259,6 +259,10 @@ function report(r: Results): void {
 runMain(async () => {
   if (!process.env.SYNAPSE_CONFIG_DIR) throw new Error("SYNAPSE_CONFIG_DIR is not set: run through npm run bench (it brings the lab up)");
   if (!fs.statSync(SOCKET).isSocket()) throw new Error(`${SOCKET} is not a socket`);
+  // AbortSignal.timeout's timer is unref'd, and while a fetch waits on docker-proxy's port before
+  // the server listens nothing else may hold the event loop: Node would exit mid-wait, silently.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  onCleanup("keep-alive timer", () => clearInterval(keepAlive));
   const runId = randomHex(4);
   recordRunId(runId);
   const { image, buildMs } = await dashboardImage();
