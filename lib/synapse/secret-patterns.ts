@@ -96,12 +96,26 @@ const NEXT_NAME = String.raw`["']?[A-Za-z_][A-Za-z0-9_.-]{0,127}["']?[ \t]*[:=]`
 const FLAG_SPACE = new RegExp(String.raw`(?<![A-Za-z0-9_.-])()(--?[A-Za-z][A-Za-z0-9_.-]{0,127})([ \t]+)(${QUOTED}|${REFERENCE}|(?!-)${WORD})`, "g");
 const KEY_COLON = new RegExp(String.raw`${NAME}([ \t]*:(?!//)[ \t]*${SCHEME})(${QUOTED}|${REFERENCE}|${WORD}(?:[ \t]+(?!#|${NEXT_NAME})${WORD})*)`, "g");
 
+/** Words before `token` that make it a place in a stream, not a credential: `from_token`, `upto_token`. */
+const POSITION_WORDS = new Set(["from", "upto", "to", "since", "prev", "next", "current", "last", "stream", "min", "max"]);
+
+/**
+ * A stream position, shown as it is: Synapse's replication asks `?from_token=0&upto_token=2` and logs
+ * it, and masking those numbers would only hide where a worker stands. Both the name (a position
+ * word right before `token`) and the value (a plain integer, which no credential is) must say so,
+ * so `access_token=…` and a `next_token` holding anything else stay masked.
+ */
+function isStreamPosition(key: string, value: string): boolean {
+  const words = nameWords(key);
+  return words.length >= 2 && words.at(-1) === "token" && POSITION_WORDS.has(words.at(-2)!) && /^\d{1,20}$/.test(value);
+}
+
 function replaceKeyValues(text: string, pattern: RegExp, r: Replacer): string {
   return text.replace(pattern, (all, quote: string, key: string, sep: string, value: string) => {
     if (!isSecretKey(key)) return all;
     const quoted = value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0];
     const inner = quoted ? value.slice(1, -1) : value;
-    if (isHarmlessValue(inner) || /^[|>][-+0-9]*$/.test(inner)) return all;
+    if (isHarmlessValue(inner) || /^[|>][-+0-9]*$/.test(inner) || isStreamPosition(key, inner)) return all;
     const replaced = replaceCore(inner, envName(key), r);
     return `${quote}${key}${quote}${sep}${quoted ? value[0] + replaced + value[0] : replaced}`;
   });

@@ -158,6 +158,15 @@ describe("the masking policy", () => {
     expect(maskValue("user: bob password: pw1 two, token=t2 host=h")).toBe(`user: bob password: ${MASK}, token=${MASK} host=h`);
   });
 
+  it("keeps a replication stream position in a logged request, and still masks the access token beside it", () => {
+    const line = '"GET /_synapse/replication/get_repl_stream_updates/events?from_token=0&upto_token=2 HTTP/1.1" "Synapse/1.x"';
+    expect(maskValue(line)).toBe(line);
+    expect(maskValue("to_token=17 --stream-token 42 since_token: 3, next")).toBe("to_token=17 --stream-token 42 since_token: 3, next");
+    expect(maskValue("GET /sync?access_token=abc123def&from_token=5")).toBe(`GET /sync?access_token=${MASK}&from_token=5`);
+    // A position name with a value that is no integer, and an integer under a credential's name, stay masked.
+    expect(maskValue("next_token=eyJhbGciOi9x upto_token=12ab access_token=123456 token=7")).toBe(`next_token=${MASK} upto_token=${MASK} access_token=${MASK} token=${MASK}`);
+  });
+
   it("costs one pass over a megabyte of text that is one long word, whatever its separators", () => {
     const inputs = [
       "Ab9-_x".repeat(170_000), // base64url
