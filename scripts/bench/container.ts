@@ -3,7 +3,7 @@
  *
  * 1. Image size (the engine's image record) against the 250 MB target; the image is
  *    lab/dashboard/build.sh's tag for the working tree, built first (bounded) when missing.
- * 2. Cold start, BENCH_COLD_N rounds (default 3), each with a fresh /data volume: create + start
+ * 2. Cold start, BENCH_COLD_N rounds (default 3), each with a fresh, empty /data (a bind-mounted temp dir): create + start
  *    (what `docker run -d` does) to a healthy /api/health polled every 100 ms, and on to Docker's
  *    own health status `healthy` (the image's HEALTHCHECK runs every 10 s, so that is its floor).
  * 3. GET /api/topology with a viewer API token from the container (on the lab's network, socket
@@ -13,7 +13,7 @@
  *    RSS (read from the host's /proc, comparable with the host server's) and its cgroup figures.
  *
  * Everything started carries `io.synapse-fleet.bench=<run id>` (recorded for run.sh's trap) and is
- * removed with its volume; the lab itself is only read. Knobs: BENCH_N, BENCH_WARMUP, BENCH_COLD_N,
+ * removed; the lab itself is only read. Knobs: BENCH_N, BENCH_WARMUP, BENCH_COLD_N,
  * BENCH_DASHBOARD_IMAGE (an existing image instead of build.sh's tag). Run: `npm run bench container`.
  */
 import { execFile, spawn } from "node:child_process";
@@ -22,7 +22,7 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import Docker from "dockerode";
-import { envInt, fmtMiB, fmtMs, log, measurePair, onCleanup, randomHex, recordRunId, runMain, sleep, startServer, stats, timeMs, treeRss, waitFor, type Stats } from "./lib";
+import { envInt, fmtMiB, fmtMs, log, makeTempDir, measurePair, onCleanup, randomHex, recordRunId, runMain, sleep, startServer, stats, timeMs, treeRss, waitFor, type Stats } from "./lib";
 import { BENCH_LABEL } from "./standins";
 
 const exec = promisify(execFile);
@@ -32,6 +32,7 @@ const COLD_N = envInt("BENCH_COLD_N", 3, 1, 20);
 const TARGET_IMAGE_MB = 250;
 const IDLE_MS = 30_000;
 const SOCKET = "/var/run/docker.sock";
+const FLEET_UID = 10001; // the image's user (lab/dashboard/base.sh)
 // A cold build (debootstrap + next build) takes minutes; past this it is stuck, not slow.
 const BUILD_DEADLINE_MS = 20 * 60_000;
 // The HEALTHCHECK's start period is 60 s and its interval 10 s: past two minutes it is broken.
@@ -100,11 +101,27 @@ async function getJson<T>(url: string, headers: Record<string, string>): Promise
   return JSON.parse(body) as T;
 }
 
+/**
+ * A fresh, empty /data for one container, bind-mounted rather than a volume: it lives under
+ * $BENCH_TMP, so even a bench that dies hard leaves no volume behind (run.sh removes the dir).
+ */
+function dataDir(name: string): string {
+  const dir = makeTempDir(name);
+  try {
+    fs.chownSync(dir, FLEET_UID, FLEET_UID);
+    fs.chmodSync(dir, 0o700);
+  } catch {
+    fs.chmodSync(dir, 0o777); // not root: the container's user cannot be given the dir, only let in
+  }
+  return dir;
+}
+
 /** Runs the image as docs/container.md says (lab network, socket and group, config dir at its own path), times it to healthy. */
 async function runDashboard(image: string, runId: string, round: number, password: string): Promise<Dashboard> {
   const configDir = process.env.SYNAPSE_CONFIG_DIR!;
   const network = `${process.env.FLEET_LAB_COMPOSE_PROJECT || "fleetlab"}_default`;
   const name = `fleet-bench-dashboard-${runId}-${round}`;
+  const data = dataDir(name);
   const t0 = performance.now();
   const container = await docker.createContainer({
     Image: image,
@@ -115,12 +132,11 @@ async function runDashboard(image: string, runId: string, round: number, passwor
     HostConfig: {
       NetworkMode: network,
       GroupAdd: [String(fs.statSync(SOCKET).gid)],
-      Binds: [`${SOCKET}:${SOCKET}`, `${configDir}:${configDir}`],
+      Binds: [`${SOCKET}:${SOCKET}`, `${configDir}:${configDir}`, `${data}:/data`],
       PortBindings: { "3000/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
     },
   });
-  // v: its anonymous /data volume goes with it.
-  onCleanup(`container ${name}`, () => container.remove({ force: true, v: true }).catch(() => undefined));
+  onCleanup(`container ${name}`, () => container.remove({ force: true }).catch(() => undefined));
   await container.start();
   const startMs = performance.now() - t0;
   const port = (await container.inspect()).NetworkSettings.Ports["3000/tcp"]?.[0]?.HostPort;
@@ -207,14 +223,16 @@ function healthyTopology(what: string, fetchIt: () => Promise<Topology>): Promis
 
 // -------------------------------------------------------------------- report ----
 
+type MemoryPair = { container: Memory; host: Memory };
+
 interface Results {
   image: string;
   sizeBytes: number;
   buildMs: number | null;
   cold: Dashboard[];
   topology?: { container: Stats; host: Stats; processes: number; containerBytes: number; hostBytes: number };
-  idle?: { container: Memory; host: Memory; containerAgeS: number; hostAgeS: number };
-  after?: { container: Memory; host: Memory };
+  idle?: MemoryPair & { containerAgeS: number; hostAgeS: number };
+  after?: MemoryPair;
 }
 
 function report(r: Results): void {
@@ -245,11 +263,16 @@ function report(r: Results): void {
     const cell = (v: number | undefined) => (v === undefined ? "-" : fmtMiB(v)).padStart(14);
     const after = r.after;
     out.push(`memory${"".padEnd(40)}${"idle".padStart(14)}${"after topology".padStart(16)}`);
-    out.push(`  ${"container: server process tree RSS".padEnd(44)}${cell(r.idle.container.tree)}${cell(after?.container.tree).padStart(16)}`);
-    out.push(`  ${"container: cgroup memory.current".padEnd(44)}${cell(r.idle.container.cgroup)}${cell(after?.container.cgroup).padStart(16)}`);
-    out.push(`  ${"container: docker stats (- inactive_file)".padEnd(44)}${cell(r.idle.container.dockerStats)}${cell(after?.container.dockerStats).padStart(16)}`);
-    out.push(`  ${"host: next start process tree RSS".padEnd(44)}${cell(r.idle.host.tree)}${cell(after?.host.tree).padStart(16)}`);
-    out.push(`  idle read at ${r.idle.containerAgeS.toFixed(0)} s (container) and ${r.idle.hostAgeS.toFixed(0)} s (host) after each answered /api/health`, line);
+    const rows: Array<[string, (m: MemoryPair) => number | undefined]> = [
+      ["container: server process tree RSS", (m) => m.container.tree],
+      ["container: cgroup memory.current", (m) => m.container.cgroup],
+      ["container: docker stats (- inactive_file)", (m) => m.container.dockerStats],
+      ["host: next start process tree RSS", (m) => m.host.tree],
+    ];
+    for (const [label, pick] of rows) out.push(`  ${label.padEnd(44)}${cell(pick(r.idle))}${cell(after && pick(after)).padStart(16)}`);
+    out.push(`  idle read at ${r.idle.containerAgeS.toFixed(0)} s (container) and ${r.idle.hostAgeS.toFixed(0)} s (host) after each answered /api/health`);
+    // Page cache is charged to the cgroup that first read it: the image's files read by an earlier round stay out of this one's.
+    out.push("  RSS counts shared file pages (libnode, ICU) in full; the cgroup counts what it was charged", line);
   }
   process.stdout.write(out.join("\n") + "\n");
 }
@@ -275,7 +298,7 @@ runMain(async () => {
       r.cold.push(d);
       log(`cold start ${i}/${COLD_N}: /api/health ${d.healthMs.toFixed(0)} ms, Docker healthy ${d.dockerHealthyMs.toFixed(0)} ms`);
       // The last one stays up for the topology rounds; the others go before the next round starts.
-      if (i < COLD_N) await d.container.remove({ force: true, v: true });
+      if (i < COLD_N) await d.container.remove({ force: true });
       else subject = d;
     }
     const d = subject!;
