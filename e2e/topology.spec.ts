@@ -49,13 +49,16 @@ test.describe("topology", () => {
     await expect(card(page, "media_worker").getByTestId("health")).toHaveText("healthy", { timeout: 30_000 });
   });
 
-  test("shows the load balancer's routes from the containers' Traefik labels", async ({ page }) => {
+  test("shows the lab's nginx entrypoint, running, and the routes its config file gives", async ({ page }) => {
     await page.goto("/");
     const lb = page.getByRole("region", { name: "Load balancer routes" });
-    await expect(lb).toContainText("/_matrix/client");
-    await expect(lb).toContainText("generic_worker1");
-    await expect(lb).toContainText("/_matrix/media");
-    await expect(lb).toContainText("media_worker");
+    const entry = lb.getByRole("group", { name: "Load balancer lb" }); // the compose service
+    await expect(entry).toContainText("nginx");
+    await expect(entry).toContainText("running");
+    const route = (rule: string) => lb.getByRole("listitem").filter({ has: page.getByText(rule, { exact: true }) });
+    await expect(route("location ~ ^/_matrix/client")).toContainText("generic_worker1");
+    await expect(route("location ~ ^/_matrix/media")).toContainText("media_worker");
+    await expect(route("location /")).toContainText("main");
   });
 
   test("signing out ends the session", async ({ page, context }) => {

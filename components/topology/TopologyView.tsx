@@ -47,12 +47,26 @@ function Header({ t, live, canOperate }: { t: Topology | undefined; live: LiveSt
   );
 }
 
+const serviceLabels: Record<InfraService["kind"], string> = { postgres: "PostgreSQL", redis: "Redis", prometheus: "Prometheus", traefik: "Traefik", nginx: "nginx" };
+
 function LoadBalancer({ t }: { t: Topology }) {
+  // The entrypoint itself, when discovery found one: which container routes, and whether it runs.
+  const entrypoints = t.services.filter((s) => s.kind === "nginx" || s.kind === "traefik");
   return (
     <section aria-labelledby="lb-title" className="rounded-lg border border-dashed border-zinc-300 p-3 dark:border-zinc-700">
-      <h2 id="lb-title" className="mb-2 text-xs font-semibold uppercase tracking-wide text-zinc-500">
-        Load balancer routes
-      </h2>
+      <div className="mb-2 flex flex-wrap items-center gap-x-4 gap-y-1">
+        <h2 id="lb-title" className="text-xs font-semibold uppercase tracking-wide text-zinc-500">
+          Load balancer routes
+        </h2>
+        {entrypoints.map((s) => (
+          <span key={s.containerId} role="group" aria-label={`Load balancer ${s.name}`} className="flex items-center gap-1.5 text-xs">
+            <StatusDot health={s.health} />
+            <span className="font-medium">{serviceLabels[s.kind]}</span>
+            <code className="font-mono text-[11px] text-zinc-500">{s.name}</code>
+            <span className="font-mono text-[11px] text-zinc-500">{s.state}</span>
+          </span>
+        ))}
+      </div>
       {t.routes.length === 0 ? (
         <p className="text-xs text-zinc-500">No Traefik labels found on the Synapse containers: every request goes to the main process.</p>
       ) : (
@@ -70,7 +84,6 @@ function LoadBalancer({ t }: { t: Topology }) {
   );
 }
 
-const serviceLabels: Record<InfraService["kind"], string> = { postgres: "PostgreSQL", redis: "Redis", prometheus: "Prometheus", traefik: "Traefik", nginx: "nginx" };
 
 function Services({ services }: { services: InfraService[] }) {
   const kinds: InfraService["kind"][] = ["postgres", "redis", "prometheus"];
