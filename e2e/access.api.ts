@@ -42,7 +42,7 @@ test.describe("every route × method × role", () => {
   const tokens: Record<string, string> = {};
   test.beforeAll(() => {
     for (const role of roles) {
-      tokens[role] = execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", role, "--name", `e2e-matrix-${role}`], {
+      tokens[role] = execFileSync("node_modules/.bin/tsx", ["--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", role, "--name", `e2e-matrix-${role}`], {
         encoding: "utf8",
         env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR },
         stdio: ["ignore", "pipe", "ignore"],
@@ -79,7 +79,7 @@ test.describe("every route × method × role", () => {
 
 test.describe("with credentials", () => {
   const cli = (...args: string[]) =>
-    execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", ...args], { encoding: "utf8", env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR } }).trim().split("\n").pop()!;
+    execFileSync("node_modules/.bin/tsx", ["--conditions=react-server", "scripts/fleet.ts", ...args], { encoding: "utf8", env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR } }).trim().split("\n").pop()!;
 
   test("an API token with the viewer role reads the topology but may not act as more", async ({ request }) => {
     const token = cli("token", "create", "--role", "viewer", "--name", "e2e-viewer");

@@ -13,7 +13,7 @@ const dir = () => process.env.SYNAPSE_CONFIG_DIR!;
 const get = (p: string) => fetch(new URL(p, test.info().project.use.baseURL!), { headers: { Authorization: `Bearer ${token}` } });
 
 test.beforeAll(() => {
-  token = execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", "viewer", "--name", "e2e-config"], {
+  token = execFileSync("node_modules/.bin/tsx", ["--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", "viewer", "--name", "e2e-config"], {
     encoding: "utf8",
     env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR },
     stdio: ["ignore", "pipe", "ignore"],

@@ -14,7 +14,7 @@ export class FleetApi {
   ) {}
 
   static withRole(baseURL: string, role: "viewer" | "operator" | "admin"): FleetApi {
-    const out = execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", role, "--name", `e2e-${role}`], {
+    const out = execFileSync("node_modules/.bin/tsx", ["--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", role, "--name", `e2e-${role}`], {
       encoding: "utf8",
       env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR },
       stdio: ["ignore", "pipe", "ignore"],

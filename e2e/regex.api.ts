@@ -92,7 +92,7 @@ test.describe("a viewer's regex cannot freeze the dashboard", () => {
   test.describe.configure({ timeout: 180_000 });
 
   test.beforeAll(() => {
-    viewer = execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", "viewer", "--name", "e2e-regex-viewer"], {
+    viewer = execFileSync("node_modules/.bin/tsx", ["--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", "viewer", "--name", "e2e-regex-viewer"], {
       encoding: "utf8",
       env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR },
       stdio: ["ignore", "pipe", "ignore"],

@@ -11,7 +11,7 @@ import { readTree } from "../tests/lab-env";
 const tokens: Partial<Record<ProbeRole, string>> = {};
 
 function createToken(role: Exclude<ProbeRole, "anonymous">): string {
-  return execFileSync("npx", ["tsx", "--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", role, "--name", `e2e-probe-${role}`], {
+  return execFileSync("node_modules/.bin/tsx", ["--conditions=react-server", "scripts/fleet.ts", "token", "create", "--role", role, "--name", `e2e-probe-${role}`], {
     encoding: "utf8",
     env: { ...process.env, FLEET_DATA_DIR: process.env.FLEET_E2E_DATA_DIR },
     stdio: ["ignore", "pipe", "ignore"],

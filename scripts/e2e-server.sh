@@ -8,7 +8,7 @@ rm -rf "$FLEET_DATA_DIR"
 mkdir -p "$FLEET_DATA_DIR"
 # On PostgreSQL (DATABASE_URL, see playwright.config.ts) the fresh database is a new schema the
 # caller made for this run; admin ensure migrates it on first use.
-npx tsx --conditions=react-server scripts/fleet.ts admin ensure >/dev/null
+node_modules/.bin/tsx --conditions=react-server scripts/fleet.ts admin ensure >/dev/null
 # Playwright calls http://localhost:PORT; "localhost" binds every loopback address it resolves
 # to (127.0.0.1 and/or ::1), whichever one the test runner's lookup picks first.
 export PORT="$port" FLEET_LISTEN=localhost

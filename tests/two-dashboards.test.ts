@@ -13,7 +13,7 @@ import { captureSnapshot } from "@/lib/operations/snapshot";
 type Report = { ready?: true; started?: string; refused?: string; message?: string; finished?: string; error?: string | null; crashed?: string };
 
 function dashboard(env: NodeJS.ProcessEnv, barrier: string, actor: string): { ready: Promise<void>; done: Promise<Report[]> } {
-  const child = spawn("npx", ["tsx", "--conditions=react-server", "tests/fixtures/start-operation.ts", barrier, actor], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("node_modules/.bin/tsx", ["--conditions=react-server", "tests/fixtures/start-operation.ts", barrier, actor], { env, stdio: ["ignore", "pipe", "pipe"] });
   const reports: Report[] = [];
   let out = "";
   let err = "";
