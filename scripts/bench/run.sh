@@ -34,7 +34,7 @@ cleanup() {
       left="$(docker ps -aq --filter "label=io.synapse-fleet.bench=$id" 2>/dev/null || true)"
       if [ -n "$left" ]; then
         echo "[bench] removing $(echo "$left" | wc -l) leftover bench containers ($id)" >&2
-        echo "$left" | xargs -r docker rm -f >/dev/null 2>&1 || true
+        echo "$left" | xargs -r docker rm -f -v >/dev/null 2>&1 || true
       fi
       docker network ls -q --filter "label=io.synapse-fleet.bench=$id" 2>/dev/null | xargs -r docker network rm >/dev/null 2>&1 || true
     done <"$BENCH_TMP/run-ids"
