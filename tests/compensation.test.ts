@@ -1,13 +1,15 @@
 // Compensation on the REAL lab, after each kind of step the planner's own plans take: a failure
-// comes after a write_files, create_container, start, stop, remove_container, restart or reload step,
-// or a health wait really fails. Each time the lab must be as before — config files byte for byte,
-// every container equal in docker inspect apart from ids, timestamps and state, every Synapse
-// process healthy and on Redis replication — and the operation `failed` with exactly the steps it
-// carried out `compensated`. Failures are real where that is cheap (a taken container name or host
+// comes after a write_files, create_container, start, stop, remove_container, restart, reload or
+// reload_lb step, or a health wait really fails. Each time the lab must be as before — config files
+// byte for byte (the nginx entrypoint's included), every container equal in docker inspect apart
+// from ids, timestamps and state, every Synapse process healthy and on Redis replication, nginx
+// routing by the file on disk — and the operation `failed` with exactly the steps it carried out
+// `compensated`. Failures are real where that is cheap (a taken container name or host
 // port, a container stopped behind the executor's back, a file edited meanwhile, Redis stopped) and
 // injected with FLEET_TEST_FAIL_AFTER_STEP (lib/operations/test-hooks.ts) where it is not.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -16,18 +18,24 @@ import { closeDb } from "@/lib/db";
 import { runCheck } from "@/lib/diagnostics";
 import { getOperation, saveConfigFile, startOperation } from "@/lib/operations";
 import { fileVersion } from "@/lib/synapse/file-version";
+import { maskValue } from "@/lib/synapse/secrets";
 import type { Intent, Operation } from "@/lib/synapse/plan-schema";
 import { comparable, inspect, labUpWorkers } from "./fidelity-helpers";
 import { docker, eventually, labContainer, readTree, requireLab } from "./lab-env";
 
 const SENDER = "federation_sender1";
 const SENDER_FILE = `workers/${SENDER}.yaml`;
+const GENERIC = "generic_worker1";
+const LB_FILE = "nginx/synapse.conf";
+const LB_URL = "http://127.0.0.1:8080";
 const HOOK_ENV = ["FLEET_TEST_HOOKS", "FLEET_TEST_PAUSE_AFTER_STEP", "FLEET_TEST_PAUSE_FILE", "FLEET_TEST_RESUME_FILE", "FLEET_TEST_FAIL_AFTER_STEP", "FLEET_HEALTH_TIMEOUT_MS"];
 
 let configDir: string;
 let dataDir: string;
 let pristine: Map<string, Buffer>;
 let runs = 0;
+/** The nginx entrypoint's container name, as plans name it in reload_lb steps. */
+let lbName: string;
 
 /** The lab's containers and the ones the dashboard made, by name: id and what docker inspect says minus ids, timestamps and state. */
 function containers(): Map<string, { id: string; inspect: object }> {
@@ -49,8 +57,56 @@ async function labHealthy(timeoutMs = 180_000): Promise<void> {
   await eventually(async () => (await runCheck("redis")).status === "pass", 60_000, "every worker subscribed to Redis replication");
 }
 
-/** A container's whole log, stdout and stderr interleaved as the engine keeps them (what failureLogs is cut from). */
-const logOf = (id: string) => execFileSync("sh", ["-c", 'docker logs "$1" 2>&1', "sh", id], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }).split("\n").filter(Boolean);
+/** A container's whole log (or since a time), stdout and stderr interleaved as the engine keeps them (what failureLogs is cut from). */
+const logOf = (id: string, since = "0") =>
+  execFileSync("sh", ["-c", 'docker logs --since "$2" "$1" 2>&1', "sh", id, since], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }).split("\n").filter(Boolean);
+/** What the operation promises of a process's lines: the same lines, masked as every API answer is (a Synapse URL may carry an access_token). */
+const maskedLogOf = (id: string) => logOf(id).map(maskValue);
+
+/** A GET through the entrypoint on a connection of its own: a kept-alive one could meet an nginx worker of the config before. */
+function getThroughLb(pathAndQuery: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${LB_URL}${pathAndQuery}`, { agent: false, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        if (body.length < 1_000_000) body += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${pathAndQuery} through :8080 timed out`)));
+    req.on("error", reject);
+  });
+}
+
+/**
+ * Which Synapse process nginx sends a client route to now: a marked GET of /_matrix/client/versions
+ * through :8080 (the lab's file routes /_matrix/client to the generic pool, to main without one),
+ * found in the access log of main or the generic worker. nginx answering it also proves it serves.
+ */
+async function servedBy(): Promise<string> {
+  const marker = `fleet_comp_probe=${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
+  const since = String(Math.floor(Date.now() / 1000) - 1);
+  const res = await getThroughLb(`/_matrix/client/versions?${marker}`);
+  expect(res.status, "/_matrix/client/versions through :8080").toBe(200);
+  expect((JSON.parse(res.body) as { versions?: unknown }).versions).toBeInstanceOf(Array);
+  const candidates = { main: labContainer("synapse"), [GENERIC]: labContainer("synapse-worker-generic") };
+  return eventually(async () => Object.entries(candidates).find(([, id]) => logOf(id, since).some((l) => l.includes(marker)))?.[0], 15_000, `the access log line of ${marker}`);
+}
+
+/**
+ * nginx routes client requests to `process`. `nginx -s reload` only signals the master, which then
+ * starts workers on the new file, so a reload's effect is waited for (bounded: a file that never
+ * loads fails here).
+ */
+const routesTo = (process: string) => eventually(async () => (await servedBy()) === process, 20_000, `nginx sending /_matrix/client to ${process}`);
+
+/** nginx has the file on disk loaded: `nginx -T` shows it byte for byte, and a client route reaches the generic worker it names. */
+async function expectLbLoaded(text: string): Promise<void> {
+  const dump = execFileSync("docker", ["exec", labContainer("lb"), "nginx", "-T"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 16 * 1024 * 1024 });
+  expect(dump.includes(`# configuration file /etc/nginx/conf.d/synapse.conf:\n${text}`), "nginx -T shows the file as on disk").toBe(true);
+  await routesTo(GENERIC);
+}
 
 interface Before {
   files: Map<string, Buffer>;
@@ -70,6 +126,7 @@ async function expectPutBack(before: Before, recreated: string[] = []): Promise<
     else expect(now.get(name)!.id, `${name} re-created`).not.toBe(was.id);
   }
   await labHealthy();
+  await expectLbLoaded(before.files.get(LB_FILE)!.toString("utf8"));
 }
 
 /** `kind:status` of the plan's steps, then of the undo steps compensation added. */
@@ -96,8 +153,11 @@ interface Hooks {
 /** The processes compensation's last step waited for: every one that ran before. */
 const waitedFor = (op: Operation) => op.steps.at(-1)!.target!.split(", ").sort();
 const LAB_PROCESSES = ["federation_sender1", "generic_worker1", "main", "media_worker"];
-/** The riskiest case's health wait: it must time out, and compensation's own wait gets as long to see everything back. */
-const HEALTH_TIMEOUT_MS = 40_000;
+/**
+ * The riskiest case's health wait: it must time out, and compensation's own wait gets as long to see
+ * everything back (measured under 3 s after the restarts, so 25 s leaves a wide margin on a loaded machine).
+ */
+const HEALTH_TIMEOUT_MS = 25_000;
 
 /** Starts an operation with the test hooks set, and waits for its end. */
 async function run(what: string, start: () => Promise<{ operationId: string } | { unchanged: true }>, hooks: Hooks = {}): Promise<Operation> {
@@ -121,11 +181,18 @@ async function run(what: string, start: () => Promise<{ operationId: string } | 
         if (await ended()) throw new Error(`${what}: the operation ended before step ${hooks.pauseAfter}: ${(await current()).error}`);
         return fs.existsSync(pauseFile);
       }, 180_000, `${what}: the pause after step ${hooks.pauseAfter}`);
+      let broken: unknown = null;
       try {
         await hooks.whilePaused?.(await current());
-      } finally {
-        // Even when the breakage went wrong: a paused operation would hold the deployment for good.
-        fs.writeFileSync(resumeFile, "");
+      } catch (err) {
+        broken = err ?? new Error("whilePaused threw");
+      }
+      // Even when the breakage went wrong: a paused operation would hold the deployment for good,
+      // and one left running would change the lab under afterAll's repair, so it is waited for too.
+      fs.writeFileSync(resumeFile, "");
+      if (broken) {
+        await eventually(ended, 400_000, `${what}: the operation to end after a failed whilePaused`);
+        throw broken;
       }
     }
     const op = await eventually(ended, 400_000, `${what}: the operation to end`);
@@ -140,6 +207,7 @@ async function run(what: string, start: () => Promise<{ operationId: string } | 
 
 const add = (name: string, port?: number): Intent => ({ kind: "add_worker", type: "generic", name, ...(port ? { port } : {}) });
 const removeSender: Intent = { kind: "remove_worker", name: SENDER };
+const removeGeneric: Intent = { kind: "remove_worker", name: GENERIC };
 
 /** Saves a config file through the editor's path (an edit_files operation), changed by `edit`. */
 const save = (rel: string, edit: (text: string) => string) => () => {
@@ -157,6 +225,7 @@ beforeAll(async () => {
   // An earlier test file may have left the lab settling.
   await labHealthy(240_000);
   pristine = readTree(configDir);
+  lbName = inspect(labContainer("lb")).Name.replace(/^\//, "");
 }, 300_000);
 
 afterAll(async () => {
@@ -165,6 +234,8 @@ afterAll(async () => {
   for (const c of docker("ps", "-aq", "--filter", "name=-worker-comp_").split("\n").filter(Boolean)) docker("rm", "-f", c);
   const now = readTree(configDir);
   for (const [rel, bytes] of pristine) if (!now.get(rel)?.equals(bytes)) fs.writeFileSync(path.join(configDir, rel), bytes);
+  // nginx keeps what it loaded until told: a file put back here is loaded too.
+  if (!now.get(LB_FILE)?.equals(pristine.get(LB_FILE)!)) docker("exec", labContainer("lb"), "nginx", "-s", "reload");
   for (const rel of now.keys()) if (!pristine.has(rel) && /^workers\/comp_\w+\.yaml$/.test(rel)) fs.rmSync(path.join(configDir, rel));
   if (![...containers().keys()].some((n) => n.includes("federation-sender"))) labUpWorkers();
   await labHealthy().catch(() => labUpWorkers());
@@ -189,7 +260,8 @@ describe("compensation on the real lab, after each kind of step", () => {
     expect(op.status).toBe("failed");
     expect(op.error).toMatch(/^Step 2 \(create_container comp_name\) failed: .*already in use/);
     expect(stepsOf(op)).toEqual({
-      plan: ["write_files:compensated", "create_container comp_name:failed", "start comp_name:skipped", "wait_healthy:skipped"],
+      // The new worker would be routed to once it answered: that reload never came.
+      plan: ["write_files:compensated", "create_container comp_name:failed", "start comp_name:skipped", "wait_healthy:skipped", `reload_lb ${lbName}:skipped`],
       undo: ["write_files:succeeded", "wait_healthy:succeeded"],
     });
     await expectPutBack(before);
@@ -205,7 +277,7 @@ describe("compensation on the real lab, after each kind of step", () => {
       expect(op.status).toBe("failed");
       expect(op.error).toMatch(/^Step 3 \(start comp_port\) failed: .*(port is already allocated|address already in use)/);
       expect(stepsOf(op)).toEqual({
-        plan: ["write_files:compensated", "create_container comp_port:compensated", "start comp_port:failed", "wait_healthy:skipped"],
+        plan: ["write_files:compensated", "create_container comp_port:compensated", "start comp_port:failed", "wait_healthy:skipped", `reload_lb ${lbName}:skipped`],
         undo: ["write_files:succeeded", "remove_container comp_port:succeeded", "wait_healthy:succeeded"],
       });
       expect(waitedFor(op)).toEqual(LAB_PROCESSES);
@@ -225,13 +297,13 @@ describe("compensation on the real lab, after each kind of step", () => {
         if (step.kind !== "create_container") throw new Error(`step 2 is ${step.kind}`);
         await eventually(async () => logOf(step.spec.name).length > 0, 60_000, "the new worker's first log line");
         docker("stop", "-t", "5", step.spec.name);
-        lines = logOf(step.spec.name);
+        lines = maskedLogOf(step.spec.name);
       },
     });
     expect(op.status).toBe("failed");
     expect(op.error).toMatch(/^Step 4 \(wait_healthy comp_stop\) failed: comp_stop exited with code \d+/);
     expect(stepsOf(op)).toEqual({
-      plan: ["write_files:compensated", "create_container comp_stop:compensated", "start comp_stop:compensated", "wait_healthy:failed"],
+      plan: ["write_files:compensated", "create_container comp_stop:compensated", "start comp_stop:compensated", "wait_healthy:failed", `reload_lb ${lbName}:skipped`],
       undo: ["write_files:succeeded", "remove_container comp_stop:succeeded", "wait_healthy:succeeded"],
     });
     // Its own last lines, as the engine had them when it stopped.
@@ -302,6 +374,30 @@ describe("compensation on the real lab, after each kind of step", () => {
     await expectPutBack(before);
   }, 300_000);
 
+  it("after reload_lb (a removal of the generic worker, drained from nginx, whose stop fails): the nginx file back and loaded, the worker served through :8080 again", async () => {
+    const before = observe();
+    let drained = false;
+    const op = await run("remove, fail after reload_lb", () => startOperation(removeGeneric, "compensation-test"), {
+      pauseAfter: 0,
+      failAfter: 0,
+      whilePaused: async (o) => {
+        const step = o.plan.steps[0];
+        if (step.kind !== "reload_lb") throw new Error(`step 1 is ${step.kind}`);
+        expect(step.after).not.toContain(`# ${GENERIC}`);
+        // The drain is live, so the check after compensation tells the two files apart.
+        drained = await routesTo("main");
+      },
+    });
+    expect(drained, "a client route went to main while the worker was drained").toBe(true);
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(new RegExp(`^Step 2 \\(stop ${GENERIC}\\) failed: injected by FLEET_TEST_FAIL_AFTER_STEP=0`));
+    expect(stepsOf(op)).toEqual({
+      plan: [`reload_lb ${lbName}:compensated`, `stop ${GENERIC}:failed`, `remove_container ${GENERIC}:skipped`, "write_files:skipped", ...["main", SENDER, "media_worker"].map((p) => `restart ${p}:skipped`), "wait_healthy:skipped"],
+      undo: [`write_files ${LB_FILE}:succeeded`, `reload_lb ${lbName}:succeeded`, "wait_healthy:succeeded"],
+    });
+    await expectPutBack(before);
+  }, 300_000);
+
   it("homeserver.yaml changed, main and workers restarted, then the health wait times out (Redis stopped): files back byte for byte, everything restarted onto them and healthy, the failing worker's real last lines kept", async () => {
     const before = observe();
     const redis = labContainer("redis");
@@ -311,7 +407,8 @@ describe("compensation on the real lab, after each kind of step", () => {
       // After the last restart: every process runs the new homeserver.yaml, then replication goes.
       pauseAfter: 4,
       whilePaused: (o) => {
-        expect(o.plan.steps.map((s) => s.kind)).toEqual(["write_files", "restart", "restart", "restart", "restart", "wait_healthy"]);
+        // max_upload_size is nginx's client_max_body_size too: loaded once everything answers.
+        expect(o.plan.steps.map((s) => s.kind)).toEqual(["write_files", "restart", "restart", "restart", "restart", "wait_healthy", "reload_lb"]);
         docker("stop", redis);
       },
       // Redis comes back once the wait has failed, while compensation restarts everything.
@@ -331,7 +428,7 @@ describe("compensation on the real lab, after each kind of step", () => {
     const down = failed![2].split(/, (?=\w+ \()/);
     expect(down).toEqual(["federation_sender1", "generic_worker1", "media_worker"].map((w) => `${w} (answering, but not subscribed to Redis replication)`));
     const { plan, undo } = stepsOf(op);
-    expect(plan).toEqual(["write_files:compensated", ...["main", "federation_sender1", "generic_worker1", "media_worker"].map((p) => `restart ${p}:compensated`), "wait_healthy:failed"]);
+    expect(plan).toEqual(["write_files:compensated", ...["main", "federation_sender1", "generic_worker1", "media_worker"].map((p) => `restart ${p}:compensated`), "wait_healthy:failed", `reload_lb ${lbName}:skipped`]);
     expect(undo[0]).toBe("write_files:succeeded");
     expect(undo.slice(1, -1).sort()).toEqual(LAB_PROCESSES.map((p) => `restart ${p}:succeeded`));
     expect(undo.at(-1)).toBe("wait_healthy:succeeded");
@@ -342,7 +439,7 @@ describe("compensation on the real lab, after each kind of step", () => {
 
     // The failing process's own last lines: the sender's, as its container logged them.
     // Cut off from Redis (a stopped container has no DNS name), it logs each try to reconnect.
-    const senderLog = logOf(before.containers.get(senderName(before))!.id);
+    const senderLog = maskedLogOf(before.containers.get(senderName(before))!.id);
     expect(op.failureLogs?.length).toBe(50);
     for (const line of op.failureLogs!) expect(senderLog).toContain(line);
     expect(op.failureLogs!.filter((l) => /synapse\.replication\.tcp\.redis .* Connection to redis server redis:6379 failed/.test(l)).length).toBeGreaterThan(0);
