@@ -35,9 +35,10 @@ describe("discovery against the running lab", () => {
     expect(g.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   });
 
-  it("finds PostgreSQL, Redis and Prometheus", () => {
-    expect(t.services.map((s) => s.kind).sort()).toEqual(["postgres", "prometheus", "redis"]);
+  it("finds PostgreSQL, Redis, Prometheus and the nginx entrypoint (by its labels)", () => {
+    expect(t.services.map((s) => s.kind).sort()).toEqual(["nginx", "postgres", "prometheus", "redis"]);
     expect(t.services.every((s) => s.state === "running")).toBe(true);
+    expect(t.services.find((s) => s.kind === "nginx")?.name).toBe("lb"); // its compose service, like the others
   });
 
   it("reads server name, Synapse version and Docker version", () => {
