@@ -3,12 +3,13 @@
 // worker is added, restarted and removed through lib/operations and a client asks for
 // /_matrix/client/versions through :8080 all along. The config dir is left byte for byte as found.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/lib/db";
 import { previewPlan, runOperation } from "@/lib/operations";
+import { nginxInContainer } from "@/lib/operations/lb";
 import { captureSnapshot } from "@/lib/operations/snapshot";
 import { readDeployment } from "@/lib/synapse/deployment";
 import { renderNginx } from "@/lib/synapse/nginx";
@@ -221,6 +222,31 @@ describe("plans with an nginx entrypoint, on the real lab", () => {
     console.log(`[lb-plan] remove: ${seen.total} requests through :${LB_PORT}, ${seen.failed.length} failed`);
     expect(seen.failed).toEqual([]);
   }, 300_000);
+
+  it("a reload has handed over when it returns: the very next requests follow the new file, none reaches the worker routed away from", async () => {
+    const snapshot = await captureSnapshot();
+    const dep = readDeployment(snapshot);
+    const lb = snapshot.loadBalancer!;
+    const generic = docker("ps", "-q", "--filter", "label=com.docker.compose.service=synapse-worker-generic");
+    // generic_worker1 routed away: /_matrix/client goes to main.
+    const drained = renderLbConfig(dep, lb, dep.workers.flatMap((w) => (w.name === "generic_worker1" ? [] : (upstreamOfWorker(w) ?? []))));
+    const marker = `lb-settle-${Date.now()}`;
+    const file = lbText();
+    try {
+      writeFileSync(`${lbFile}.tmp`, drained);
+      renameSync(`${lbFile}.tmp`, lbFile);
+      await timed("reload (settled)", () => nginxInContainer.reload(lb.containerId));
+      for (let i = 0; i < 20; i++) expect((await fetch(`http://127.0.0.1:${LB_PORT}/_matrix/client/versions?${marker}=${i}`)).status).toBe(200);
+      // main logs each of them; generic_worker1 none.
+      await eventually(async () => (logsOf("fleetlab_synapse_1").match(new RegExp(marker, "g")) ?? []).length === 20, 10_000, "main to log the 20 requests");
+      expect(logsOf(generic).includes(marker)).toBe(false);
+    } finally {
+      writeFileSync(`${lbFile}.tmp`, file);
+      renameSync(`${lbFile}.tmp`, lbFile);
+      await nginxInContainer.reload(lb.containerId);
+    }
+    expect(lbText()).toBe(file);
+  }, 60_000);
 });
 
 /**

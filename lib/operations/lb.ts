@@ -35,10 +35,50 @@ export const nginxInContainer: LoadBalancerControl = {
     return { ok: r.exitCode === 0, message: said(r.output) || (r.exitCode === 0 ? "ok" : `nginx -t exited with ${r.exitCode}`) };
   },
   async reload(id) {
+    const before = await nginxWorkers(id);
     const r = await execInContainer(id, ["nginx", "-s", "reload"]);
     if (r.exitCode !== 0) throw new Error(`nginx -s reload exited with ${r.exitCode}: ${said(r.output)}`);
+    await settled(id, before);
   },
 };
+
+/** How long a reload may take to hand over before the plan goes on anyway (a /sync long-poll keeps an old worker for up to 30 s). */
+export const RELOAD_SETTLE_MS = 5_000;
+const SETTLE_POLL_MS = 50;
+
+// nginx's process titles: a worker running the current config, and one finishing its requests after a reload.
+const LIST_WORKERS = 'for p in /proc/[0-9]*; do c=$(tr "\\0" " " < "$p/cmdline" 2>/dev/null); case "$c" in "nginx: worker process"*) echo "${p#/proc/} $c";; esac; done';
+
+/** The nginx worker processes in the container: those serving, and those still finishing after a reload. */
+async function nginxWorkers(id: string): Promise<{ serving: Set<string>; finishing: Set<string> } | null> {
+  const r = await execInContainer(id, ["sh", "-c", LIST_WORKERS]).catch(() => null);
+  if (!r || r.exitCode !== 0) return null; // no sh or no /proc: the reload is not watched
+  const serving = new Set<string>();
+  const finishing = new Set<string>();
+  for (const line of r.output.split("\n")) {
+    const m = /^(\d+) nginx: worker process( is shutting down)?/.exec(line.trim());
+    if (m) (m[2] ? finishing : serving).add(m[1]);
+  }
+  return { serving, finishing };
+}
+
+/**
+ * `nginx -s reload` returns once the signal is sent; the master then reads the file and starts new
+ * workers, and the old ones finish the requests they hold. Waits (bounded) until every serving
+ * worker is new — the new routes are in force — and the old ones are gone, so a worker routed away
+ * from receives nothing more when the plan stops it next.
+ */
+async function settled(id: string, before: Awaited<ReturnType<typeof nginxWorkers>>): Promise<void> {
+  if (!before || before.serving.size === 0) return;
+  const deadline = Date.now() + RELOAD_SETTLE_MS;
+  while (Date.now() < deadline) {
+    const now = await nginxWorkers(id);
+    if (!now) return;
+    const old = [...before.serving].filter((pid) => now.serving.has(pid) || now.finishing.has(pid));
+    if (now.serving.size > 0 && old.length === 0) return;
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+  }
+}
 
 /**
  * The deployment's load balancer for a snapshot: the first container labelled as one (by name),
