@@ -47,6 +47,20 @@ describe("db-pool check", () => {
     expect(r.evidence).toContain("generic_worker1: waited 120 ms on average for a database connection over 5 min (limit 50 ms)");
   });
 
+  it("judges only the processes running now: a worker gone within the 5 min window is not held against the pool", async () => {
+    const prometheus = {
+      ...fakeContext().prometheus,
+      instantQuery: async (q: string) =>
+        q.includes("threadpool")
+          ? [{ labels: { worker: "main" }, value: 0.2 }, { labels: { worker: "event_persister9" }, value: 1 }]
+          : [{ labels: { worker: "main" }, value: 0.001 }, { labels: { worker: "event_persister9" }, value: 0.3 }],
+    };
+    const r = await runOne(makeDbPoolCheck(facts(100)), fakeContext({ prometheus }), []);
+    expect(r.status).toBe("pass");
+    expect(r.evidence.join("\n")).not.toContain("event_persister9");
+    expect(r.evidence).toContain("no pool saturated, mean connection wait ≤ 50 ms in 1 running processes");
+  });
+
   it("fails when PostgreSQL refuses, and warns when only Prometheus is missing", async () => {
     const refused = await runOne(makeDbPoolCheck(async () => Promise.reject(new Error('password authentication failed for user "synapse"'))), fakeContext(), []);
     expect(refused.status).toBe("fail");

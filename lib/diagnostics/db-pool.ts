@@ -1,5 +1,5 @@
 import pg from "pg";
-import { CannotRun, requireDocker, type Check, type CheckOutcome, type DiagnosticsContext } from "./model";
+import { CannotRun, requireDocker, running, type Check, type CheckOutcome, type DiagnosticsContext } from "./model";
 import { ask, serverNameMatcher } from "./prometheus";
 
 /**
@@ -47,16 +47,21 @@ async function poolMetrics(ctx: DiagnosticsContext, evidence: string[]): Promise
     evidence.push(`cannot run the pool metrics part: ${!sat.ok ? sat.why : !wait.ok ? wait.why : ""}`);
     return "unknown";
   }
+  // Prometheus keeps series of processes gone within the window (a removed worker): judge the ones running now.
+  const now = new Set(running(ctx).map((p) => p.name));
+  const here = <T extends { labels: Record<string, string> }>(rows: T[]) => rows.filter((r) => now.has(r.labels.worker ?? ""));
+  const saturation = here(sat.value);
+  const waits = here(wait.value);
   let ok = true;
-  for (const r of sat.value.filter((x) => x.value >= SATURATED)) {
+  for (const r of saturation.filter((x) => x.value >= SATURATED)) {
     ok = false;
     evidence.push(`${r.labels.worker ?? "a process"}: its database pool was ${Math.round(r.value * 100)} % busy over 5 min (saturated)`);
   }
-  for (const r of wait.value.filter((x) => x.value > MAX_MEAN_WAIT_SECONDS)) {
+  for (const r of waits.filter((x) => x.value > MAX_MEAN_WAIT_SECONDS)) {
     ok = false;
     evidence.push(`${r.labels.worker ?? "a process"}: waited ${Math.round(r.value * 1000)} ms on average for a database connection over 5 min (limit ${MAX_MEAN_WAIT_SECONDS * 1000} ms)`);
   }
-  if (ok) evidence.push(`no pool saturated, mean connection wait ≤ ${MAX_MEAN_WAIT_SECONDS * 1000} ms in ${sat.value.length} processes`);
+  if (ok) evidence.push(`no pool saturated, mean connection wait ≤ ${MAX_MEAN_WAIT_SECONDS * 1000} ms in ${saturation.length} running processes`);
   return ok ? "ok" : "busy";
 }
 
