@@ -92,6 +92,9 @@ export function containerIdOf(state: ExecutionState, name: string): string | nul
   return state.snapshot.processes.find((p) => p.name === name)?.container?.id ?? null;
 }
 
+/** Restarts by the engine's restart policy a process may need during one health wait (see waitHealthy). */
+export const MAX_CRASH_RESTARTS = 2;
+
 /**
  * Polls until every process runs and answers its probe. Gives up early when one has exited
  * (it will not come back by itself, or comes back only to crash again) and when the step's time is up.
@@ -100,17 +103,27 @@ export function containerIdOf(state: ExecutionState, name: string): string | nul
  */
 export async function waitHealthy(state: ExecutionState, deps: ExecutorDeps, names: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const end = Date.now() + timeoutMs;
+  // "restarting" is the engine's restart policy bringing back a process that exited: it crashed.
+  // Synapse can crash once at start for a reason that passes (many stream writers starting at once:
+  // "could not serialize access due to concurrent delete" loading their stream positions), so a
+  // process gets MAX_CRASH_RESTARTS restarts by its policy before the wait gives up on it.
+  const crashes = new Map<string, number>();
+  const wasRestarting = new Set<string>();
   for (;;) {
     const results = await deps.health.check(names.map((name) => ({ name, containerId: containerIdOf(state, name) })));
     const down = results.filter((r) => !r.alive);
     if (down.length === 0) return;
-    // "restarting" is the engine's restart policy bringing back a process that exited: it crashed.
-    const dead = down.find((r) => r.state === "exited" || r.state === "dead" || r.state === "missing" || r.state === "restarting");
+    for (const r of results) {
+      if (r.state === "restarting" && !wasRestarting.has(r.name)) crashes.set(r.name, (crashes.get(r.name) ?? 0) + 1);
+      if (r.state === "restarting") wasRestarting.add(r.name);
+      else wasRestarting.delete(r.name);
+    }
+    const dead = down.find((r) => r.state === "exited" || r.state === "dead" || r.state === "missing" || (r.state === "restarting" && (crashes.get(r.name) ?? 0) > MAX_CRASH_RESTARTS));
     if (dead) {
       const id = containerIdOf(state, dead.name);
       const exit = id ? await deps.runner.stateOf(id).catch(() => null) : null;
       const code = exit?.exitCode != null ? ` with code ${exit.exitCode}` : "";
-      throw new StepFailure(dead.state === "missing" ? `${dead.name} has no container` : `${dead.name} exited${code}${dead.state === "restarting" ? " and is being restarted by the engine" : ""}`, dead.name);
+      throw new StepFailure(dead.state === "missing" ? `${dead.name} has no container` : `${dead.name} exited${code}${dead.state === "restarting" ? ` and is being restarted by the engine (crash ${crashes.get(dead.name)} in this wait)` : ""}`, dead.name);
     }
     throwIfInterrupted(signal);
     if (Date.now() >= end) {
