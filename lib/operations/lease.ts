@@ -49,13 +49,31 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string })?.code === "P2002";
 }
 
-/** Takes the deployment's lease for an operation, or answers who holds it. */
-export async function acquireLease(
-  deployment: string,
-  operationId: string | null,
-  ttlMs = LEASE_TTL_MS,
-  me = processHolder(),
-): Promise<{ lease: Lease } | { heldBy: { holder: string; operationId: string | null } }> {
+/** SQLite's answer to a writer that meets another process's write lock ("database is locked"). */
+function isBusy(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
+  return /SQLITE_BUSY|database is locked/i.test([e?.code, e?.message, e?.cause?.code, e?.cause?.message].map(String).join(" "));
+}
+
+type Taken = { lease: Lease } | { heldBy: { holder: string; operationId: string | null } };
+
+/**
+ * Takes the deployment's lease for an operation, or answers who holds it. Two dashboards on one
+ * SQLite file that ask at the same instant can meet each other's write lock: the one that waited
+ * asks again (a few times, briefly), and then finds the other's lease like any later caller.
+ */
+export async function acquireLease(deployment: string, operationId: string | null, ttlMs = LEASE_TTL_MS, me = processHolder()): Promise<Taken> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await acquireLeaseOnce(deployment, operationId, ttlMs, me);
+    } catch (err) {
+      if (!isBusy(err) || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 25 * attempt));
+    }
+  }
+}
+
+async function acquireLeaseOnce(deployment: string, operationId: string | null, ttlMs: number, me: string): Promise<Taken> {
   const db = await getDb();
   const now = new Date();
   const expiresAt = new Date(now.getTime() + ttlMs);
