@@ -5,12 +5,11 @@
 // server learns of its changes from the database (lib/auth/revocation.ts), not from a message.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb, getDb } from "@/lib/db";
-import { eventually, labSynapseHealthy, requireLab } from "./lab-env";
+import { eventually, freePort, labSynapseHealthy, requireLab } from "./lab-env";
 
 // The promise: a stream ends within a second of the revoke. Measured and printed; the test fails
 // only past this wide bound (a stream that never ends), since the CI machine is small and loaded.
@@ -25,17 +24,6 @@ let serverLog = "";
 
 const pauseFile = () => path.join(dataDir, "operation-paused");
 const resumeFile = () => path.join(dataDir, "operation-resume");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // What `npm run fleet` runs: tsx from node_modules (`npx tsx` would add a package lookup, a second
 // or more per call on the loaded CI machine).

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 
 /** Integration tests need the running lab; say how to get it instead of skipping. */
@@ -100,4 +101,16 @@ export async function startEngine(): Promise<void> {
     spawn("dockerd", [], { detached: true, stdio: ["ignore", out, out] }).unref();
   }
   await eventually(async () => engineUp(), 60_000, "dockerd answering");
+}
+
+/** A TCP port free on 127.0.0.1 right now, for a server a test starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }

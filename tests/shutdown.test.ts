@@ -6,13 +6,12 @@
 import { createHash } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { closeDb, getDb } from "@/lib/db";
-import { docker, eventually, labSynapseHealthy, readTree, requireLab } from "./lab-env";
+import { docker, eventually, freePort, labSynapseHealthy, readTree, requireLab } from "./lab-env";
 
 /** A config tree as path → sha256: a failed comparison names the files that differ. */
 const digests = (tree: Map<string, Buffer>) => Object.fromEntries([...tree].map(([p, b]) => [p, createHash("sha256").update(b).digest("hex")]));
@@ -22,17 +21,6 @@ const RECONCILER = "fleet (putting back an interrupted operation)";
 let configDir: string;
 let dataDir: string;
 let token: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Running {
   base: string;
