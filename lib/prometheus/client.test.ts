@@ -7,7 +7,7 @@ import { instantQuery, MAX_RESPONSE_BYTES, prometheusSource, rangeQuery, scrapeT
 // A fake Prometheus: each test sets how it answers, and the requests it saw are kept.
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 let handler: Handler = (_req, _body, res) => res.end();
-const seen: Array<{ method: string; url: string; type: string; body: string; auth: string }> = [];
+const seen: Array<{ method: string; url: string; type: string; body: string; auth: string; encoding: string }> = [];
 let server: Server;
 let base = "";
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      seen.push({ method: req.method ?? "", url: req.url ?? "", type: req.headers["content-type"] ?? "", body, auth: req.headers.authorization ?? "" });
+      seen.push({ method: req.method ?? "", url: req.url ?? "", type: req.headers["content-type"] ?? "", body, auth: req.headers.authorization ?? "", encoding: req.headers["accept-encoding"] ?? "" });
       handler(req, body, res);
     });
   });
@@ -66,6 +66,8 @@ describe("prometheus client", () => {
     expect(seen[0].url).toBe("/api/v1/query");
     expect(seen[0].type).toBe("application/x-www-form-urlencoded");
     expect(Object.fromEntries(new URLSearchParams(seen[0].body))).toEqual({ query: 'up{job="synapse"}', time: "1700000000" });
+    // A compressed answer costs Prometheus more time than it saves on the dashboard's network.
+    expect(seen[0].encoding).toBe("identity");
   });
 
   it("turns a scalar into one entry without labels", async () => {
