@@ -43,6 +43,13 @@ describe("main-hot check", () => {
     expect(shared.evidence.at(-1)).toMatch(/so are generic_worker1/);
   });
 
+  it("judges the workers running now: a removed worker's series still in the window is left out", async () => {
+    const p = prom({ main: 1.2, generic_worker1: 0.01, generic_worker7: 0.9 }, 0.01);
+    const r = await runOne(mainHotCheck, fakeContext({ prometheus: p.reader }), []);
+    expect(r.status).toBe("warn");
+    expect(r.evidence[2]).toBe("workers: generic_worker1 0.01 cores");
+  });
+
   it("cannot run without Prometheus or without main's series: warns saying why", async () => {
     const down = await runOne(mainHotCheck, fakeContext({ prometheus: { ...fakeContext().prometheus, instantQuery: () => Promise.reject(prometheusDown()) } }), []);
     expect(down.status).toBe("warn");

@@ -1,4 +1,4 @@
-import { CannotRun, type Check } from "./model";
+import { CannotRun, running, type Check } from "./model";
 import { humanWindow, need, seconds } from "./prometheus";
 
 /**
@@ -26,7 +26,10 @@ export const mainHotCheck: Check = {
     const mainCpu = cpu.find((r) => r.labels.worker === "main")?.value;
     if (mainCpu === undefined) throw new CannotRun(`Prometheus has no CPU series for main over the last ${human}: is it scraped with worker="main"? (see the scrape check)`);
     const p99 = tick[0]?.value ?? null;
-    const workers = cpu.filter((r) => r.labels.worker !== "main");
+    // Prometheus keeps a removed worker's series for the whole window: judge the processes running
+    // now (a departed busy worker must not make main's load look shared). Without the engine, all.
+    const now = ctx.dockerError ? null : new Set(running(ctx).map((p) => p.name));
+    const workers = cpu.filter((r) => r.labels.worker !== "main" && (now === null || now.has(r.labels.worker)));
     const busyWorkers = workers.filter((r) => r.value >= WORKER_IDLE_CORES);
     const evidence = [
       `main: ${fmt(mainCpu)} cores over the last ${human} (limit ${MAIN_CPU_CORES})`,
