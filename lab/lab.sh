@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Synapse Fleet lab: a real Synapse 1.160 worker deployment on local Docker.
-# Usage: lab/lab.sh build | up [workers|single] | reset [workers|single] | down | status | selftest [args] | env | render MODE DIR
+# Usage: lab/lab.sh build | up [workers|single] [--with-dashboard|--without-dashboard] | reset [workers|single]
+#        | down | status | selftest [args] | env | render MODE DIR
 set -euo pipefail
 
 LAB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -10,6 +11,15 @@ PROJECT=fleetlab
 SERVER_NAME=fleet.test
 COMPOSE_BASE="$LAB/docker-compose.yml"
 COMPOSE_WORKERS="$LAB/docker-compose.workers.yml"
+COMPOSE_DASHBOARD="$LAB/docker-compose.dashboard.yml"
+# The dashboard as a lab service (up --with-dashboard): remembered by this file, so a later plain
+# `up`/`reset` (the tests run those) keeps the service instead of orphaning it.
+DASHBOARD_FLAG="$STATE/with-dashboard"
+DASHBOARD_SERVICE=dashboard
+DASHBOARD_IMAGE=synapse-fleet-dashboard:latest
+# The image's user (lab/dashboard/base.sh): the config dir is handed to it while the lab has the dashboard.
+DASHBOARD_UID=10001
+DEFAULT_DASHBOARD_PORT=3200
 HTTP_SERVICES_WORKERS=(synapse synapse-worker-generic synapse-worker-media)
 LB_SERVICE=lb
 
@@ -23,10 +33,18 @@ lock() {
 
 randhex() { od -An -tx1 -N"${1:-16}" /dev/urandom | tr -d ' \n'; }
 
+has_dashboard() { [[ -f "$DASHBOARD_FLAG" ]]; }
+
+# compose MODE ARGS: the lab's files for MODE, plus the dashboard's while the lab has it (or when
+# WITH_DASHBOARD=1: `down` and a project claimed from elsewhere must take its volume too).
 compose() {
   local mode="$1"; shift
   local files=(-f "$COMPOSE_BASE")
   [[ "$mode" == workers ]] && files+=(-f "$COMPOSE_WORKERS")
+  if has_dashboard || [[ "${WITH_DASHBOARD:-0}" == 1 ]]; then
+    files+=(-f "$COMPOSE_DASHBOARD")
+    dashboard_env
+  fi
   docker-compose -p "$PROJECT" --project-directory "$LAB" "${files[@]}" "$@"
 }
 
@@ -69,6 +87,72 @@ ensure_secrets() {
     mv "$STATE/synapse-secrets.yaml.tmp" "$STATE/synapse-secrets.yaml"
     rm -rf "$gen"
   fi
+}
+
+# ------------------------------------------------------------ dashboard ----
+
+# The dashboard's published port: the one remembered when it was added (a later plain `up` must not
+# move it), else FLEET_LAB_DASHBOARD_PORT, else 3200.
+dashboard_port() {
+  local p
+  p="$(cat "$DASHBOARD_FLAG" 2>/dev/null || true)"
+  echo "${p:-${FLEET_LAB_DASHBOARD_PORT:-$DEFAULT_DASHBOARD_PORT}}"
+}
+
+dashboard_password() {
+  sed -n 's/^FLEET_LAB_DASHBOARD_PASSWORD=//p' "$STATE/secrets.env" 2>/dev/null | tail -n 1
+}
+
+# What docker-compose.dashboard.yml reads.
+dashboard_env() {
+  export FLEETLAB_CONFIG_DIR="$CONFIG"
+  export FLEET_LAB_DASHBOARD_PORT; FLEET_LAB_DASHBOARD_PORT="$(dashboard_port)"
+  export FLEET_LAB_DASHBOARD_PASSWORD; FLEET_LAB_DASHBOARD_PASSWORD="$(dashboard_password)"
+  FLEET_LAB_DASHBOARD_PASSWORD="${FLEET_LAB_DASHBOARD_PASSWORD:-unset}"
+  export FLEETLAB_DOCKER_GID; FLEETLAB_DOCKER_GID="$(stat -c %g /var/run/docker.sock 2>/dev/null || echo 0)"
+}
+
+# The admin's password, generated once and kept with the lab's other secrets.
+ensure_dashboard_secret() {
+  grep -q '^FLEET_LAB_DASHBOARD_PASSWORD=' "$STATE/secrets.env" && return 0
+  (umask 077; printf 'FLEET_LAB_DASHBOARD_PASSWORD=%s\n' "$(randhex 18)" >>"$STATE/secrets.env")
+  log "generated the dashboard's admin password ($STATE/secrets.env)"
+}
+
+# The dashboard runs as uid 10001 and keeps each file's owner when it rewrites one
+# (lib/fs/safe-write.ts), and a non-root writer cannot give a file back to root. So while the lab
+# has the dashboard, the config dir belongs to 10001: root writers (lab.sh, the host's tests and
+# dashboard) keep that owner, and Synapse, nginx and Prometheus run as root in their containers, so
+# they read and write there as before (their new files, media and logs, are root's, mode 644/755,
+# which the dashboard only reads). Without the dashboard it goes back to root.
+own_config() { # own_config UID: every path of the config dir not owned by UID:UID yet
+  local uid="$1" n
+  [[ -d "$CONFIG" ]] || return 0
+  n="$(find "$CONFIG" \( ! -uid "$uid" -o ! -gid "$uid" \) -print -exec chown -h "$uid:$uid" {} + | wc -l)"
+  (( n == 0 )) || log "config dir: $n path(s) now owned by uid $uid"
+}
+
+# --with-dashboard: the image (build.sh: cached by content hash, rebuilt when the sources changed),
+# the password, then the flag with the port. A build that fails leaves the lab without it.
+add_dashboard() {
+  local port="${FLEET_LAB_DASHBOARD_PORT:-$DEFAULT_DASHBOARD_PORT}" t0
+  has_dashboard && port="$(dashboard_port)"
+  [[ "$port" =~ ^[0-9]+$ ]] && (( port >= 1024 && port <= 65535 )) || die "FLEET_LAB_DASHBOARD_PORT must be a port number 1024-65535 (got $port)"
+  t0=$(date +%s)
+  bash "$LAB/dashboard/build.sh" >&2 || die "building the dashboard image failed (lab/dashboard/build.sh; it needs npm ci)"
+  log "dashboard image ready ($(( $(date +%s) - t0 ))s)"
+  ensure_dashboard_secret
+  echo "$port" >"$DASHBOARD_FLAG"
+}
+
+# --without-dashboard: its container and its data volume go, the config dir goes back to root.
+remove_dashboard() {
+  has_dashboard || return 0
+  log "removing the dashboard service and its data volume"
+  compose "$(current_mode)" rm -s -f -v "$DASHBOARD_SERVICE" >&2
+  docker volume rm "${PROJECT}_dashboard-data" >/dev/null 2>&1 || true
+  rm -f "$DASHBOARD_FLAG"
+  own_config 0
 }
 
 write_file() { # write_file PATH  (content on stdin), atomically
@@ -370,6 +454,8 @@ write_nginx() { # write_nginx MODE
 wait_healthy() { # wait_healthy MODE
   local mode="$1" deadline=$(( $(date +%s) + 180 )) names=() n s all
   if [[ "$mode" == workers ]]; then names=("${HTTP_SERVICES_WORKERS[@]}" "$LB_SERVICE" postgres); else names=(synapse "$LB_SERVICE" postgres); fi
+  # The image's own HEALTHCHECK (GET /api/health every 10 s).
+  if has_dashboard; then names+=("$DASHBOARD_SERVICE"); fi
   while :; do
     all=1
     for n in "${names[@]}"; do
@@ -405,21 +491,35 @@ claim_project() {
   if [[ ! -f "$STATE/secrets.env" ]] || { [[ -n "$dirs" ]] && [[ "$dirs" != "$LAB" ]]; }; then
     log "removing a $PROJECT project left by another checkout or an earlier state (${dirs:-volume only})"
     remove_fleet_workers
-    compose workers down -v --remove-orphans -t 10 >/dev/null 2>&1 || true
+    WITH_DASHBOARD=1 compose workers down -v --remove-orphans -t 10 >/dev/null 2>&1 || true
     docker volume rm "${PROJECT}_pgdata" >/dev/null 2>&1 || true
     rm -rf "$STATE"
   fi
 }
 
 cmd_up() {
-  local mode="${1:-workers}" prev changed=0 t0
-  [[ "$mode" == workers || "$mode" == single ]] || die "mode must be workers or single"
+  local mode=workers dashboard="" prev changed=0 t0 a
+  for a in "$@"; do
+    case "$a" in
+      workers|single) mode="$a" ;;
+      --with-dashboard) dashboard=with ;;
+      --without-dashboard) dashboard=without ;;
+      *) die "up: unknown argument '$a' (workers|single, --with-dashboard, --without-dashboard)" ;;
+    esac
+  done
   t0=$(date +%s)
   ensure_image
   load_env "$mode"
   claim_project
   ensure_secrets
   load_env "$mode"
+  if [[ "$dashboard" == with ]]; then
+    add_dashboard
+  elif [[ "$dashboard" == without ]]; then
+    remove_dashboard
+  elif has_dashboard && ! docker image inspect "$DASHBOARD_IMAGE" >/dev/null 2>&1; then
+    add_dashboard # kept from an earlier `up --with-dashboard`, but its image is gone
+  fi
   prev="$(cat "$STATE/mode" 2>/dev/null || true)"
   write_log_config
   local migrated=""
@@ -445,6 +545,7 @@ cmd_up() {
     sed 's#^public_baseurl: "http://localhost:8008/"$#public_baseurl: "http://localhost:8080/"#' "$CONFIG/homeserver.yaml" | write_file "$CONFIG/homeserver.yaml"
     changed=2
   fi
+  if has_dashboard; then own_config "$DASHBOARD_UID"; fi
   local args=(up -d)
   # Remove the other mode's containers only when switching modes, so that
   # containers added to the project later are left alone on a plain re-run.
@@ -462,14 +563,14 @@ cmd_up() {
     compose "$mode" restart synapse-worker-media
   fi
   wait_healthy "$mode" || { cmd_status; die "lab not healthy"; }
-  log "lab up in mode '$mode' ($(( $(date +%s) - t0 ))s)"
+  log "lab up in mode '$mode'$(has_dashboard && echo ", with the dashboard") ($(( $(date +%s) - t0 ))s)"
   cmd_status
 }
 
 cmd_down() {
   load_env
   remove_fleet_workers
-  compose workers down -v --remove-orphans -t 10 || true
+  WITH_DASHBOARD=1 compose workers down -v --remove-orphans -t 10 || true
   rm -rf "$STATE"
   log "lab removed"
 }
@@ -488,6 +589,7 @@ cmd_status() {
   docker ps -a --filter "label=com.docker.compose.project=$PROJECT" \
     --format 'table {{.Names}}\t{{.Status}}\t{{.Ports}}' | sort
   [[ -f "$STATE/mode" ]] && echo "mode: $(cat "$STATE/mode")"
+  if has_dashboard; then echo "dashboard: http://127.0.0.1:$(dashboard_port) (admin; password: lab.sh env)"; fi
   return 0
 }
 
@@ -505,6 +607,10 @@ FLEET_LAB_SERVER_NAME=$SERVER_NAME
 FLEET_LAB_SYNAPSE_URL=http://localhost:8008
 FLEET_LAB_ENTRYPOINT_URL=http://localhost:8080
 EOF
+  if has_dashboard; then
+    echo "FLEET_LAB_DASHBOARD_URL=http://127.0.0.1:$(dashboard_port)"
+    echo "FLEET_LAB_DASHBOARD_PASSWORD=$(dashboard_password)"
+  fi
 }
 
 # The config files `up MODE` writes, written into DIR instead (nothing else is touched): for tests
@@ -549,7 +655,7 @@ main() {
     render) cmd_render "$@" ;;
     check-redis) cmd_check_redis ;;
     compose) load_env; compose "$(current_mode)" "$@" ;; # the operator's own docker-compose, e.g. compose up -d --remove-orphans
-    *) echo "usage: $0 build | up [workers|single] | reset [workers|single] | down | status | selftest | env | render MODE DIR | check-redis | compose ARGS" >&2; exit 2 ;;
+    *) echo "usage: $0 build | up [workers|single] [--with-dashboard|--without-dashboard] | reset [workers|single] | down | status | selftest | env | render MODE DIR | check-redis | compose ARGS" >&2; exit 2 ;;
   esac
 }
 main "$@"
