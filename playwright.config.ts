@@ -1,7 +1,29 @@
 import { defineConfig } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import os from "node:os";
 import path from "node:path";
+
+// FLEET_E2E_TARGET=container: the suite runs against the lab's dashboard container (`lab.sh up workers
+// --with-dashboard`) instead of a server it starts on the host: its URL and admin password come from
+// `lab.sh env`, read here so a stale environment cannot point the run elsewhere.
+const target = process.env.FLEET_E2E_TARGET ?? "host";
+if (target !== "host" && target !== "container") throw new Error(`FLEET_E2E_TARGET must be host or container, not ${JSON.stringify(target)}`);
+const onContainer = target === "container";
+let containerURL = "";
+if (onContainer) {
+  if (process.env.FLEET_E2E_DB) throw new Error("FLEET_E2E_TARGET=container runs the lab's dashboard container, whose database is its own: FLEET_E2E_DB does not apply");
+  const env = new Map(
+    execFileSync("bash", [path.join(import.meta.dirname, "lab", "lab.sh"), "env"], { encoding: "utf8" })
+      .split("\n")
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const),
+  );
+  const url = env.get("FLEET_LAB_DASHBOARD_URL");
+  const password = env.get("FLEET_LAB_DASHBOARD_PASSWORD");
+  if (!url || !password) throw new Error("FLEET_E2E_TARGET=container: the lab has no dashboard; run `bash lab/lab.sh up workers --with-dashboard` first");
+  containerURL = url;
+  process.env.FLEET_E2E_PASSWORD = password;
+}
 
 // Set once in the main process; the workers inherit the same values through the environment.
 process.env.FLEET_E2E_PASSWORD ??= crypto.randomBytes(18).toString("base64url");
@@ -32,6 +54,13 @@ const projects = [
     use: { storageState: "e2e/.auth/admin.json" },
   },
 ];
+// Against the container: the specs the issue asks (topology, logs, lifecycle); the others stay on the
+// host target, some of them read the host server's data dir or run the CLI on its database.
+const containerProjects = [
+  { name: "setup", testMatch: /auth\.setup\.ts/ },
+  { name: "chromium", testMatch: /(^|\/)(topology|logs)\.spec\.ts$/, dependencies: ["setup"], use: { storageState: "e2e/.auth/admin.json" } },
+  { name: "lifecycle", testMatch: /(^|\/)lifecycle\.flow\.ts$/, dependencies: ["chromium"], use: { storageState: "e2e/.auth/admin.json" } },
+];
 const postgresProjects = [
   { name: "setup", testMatch: /auth\.setup\.ts/ },
   { name: "api", testMatch: /access\.api\.ts/ },
@@ -48,7 +77,7 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   globalSetup: "./e2e/guard.ts",
   use: {
-    baseURL: `http://localhost:${port}`,
+    baseURL: onContainer ? containerURL : `http://localhost:${port}`,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {
@@ -56,8 +85,8 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     },
   },
-  projects: onPostgres ? postgresProjects : projects,
-  webServer: {
+  projects: onContainer ? containerProjects : onPostgres ? postgresProjects : projects,
+  webServer: onContainer ? undefined : {
     command: `bash scripts/e2e-server.sh ${port}`,
     url: `http://localhost:${port}/api/health`,
     reuseExistingServer: false,

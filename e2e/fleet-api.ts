@@ -6,6 +6,11 @@ import type { Operation } from "@/lib/synapse/plan-schema";
 import type { Topology } from "@/lib/contract/topology";
 import { isRuntimeOutput } from "../tests/lab-env";
 
+/** The browser suite runs against the lab's dashboard container (playwright.config.ts), not a host server. */
+export function onContainerTarget(): boolean {
+  return process.env.FLEET_E2E_TARGET === "container";
+}
+
 /** The dashboard's API as an operator's script would use it, with an API token. */
 export class FleetApi {
   constructor(
@@ -20,6 +25,35 @@ export class FleetApi {
       stdio: ["ignore", "pipe", "ignore"],
     });
     return new FleetApi(baseURL, out.trim().split("\n").pop()!);
+  }
+
+  /**
+   * A token of `role` for the dashboard under test: on the host through the CLI (withRole); against
+   * the lab's dashboard container (FLEET_E2E_TARGET=container), whose image has no CLI and whose
+   * database is in its volume, made by the admin through the admin API with a session of its own.
+   */
+  static async forTarget(baseURL: string, role: "viewer" | "operator" | "admin"): Promise<FleetApi> {
+    if (!onContainerTarget()) return FleetApi.withRole(baseURL, role);
+    const headers = { "Content-Type": "application/json", Origin: baseURL };
+    const login = await fetch(`${baseURL}/api/auth/login`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ username: "admin", password: process.env.FLEET_E2E_PASSWORD }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const session = login.headers.getSetCookie().find((c) => c.startsWith("fleet_session="))?.split(";")[0];
+    if (login.status !== 200 || !session) throw new Error(`admin sign-in on ${baseURL}: HTTP ${login.status} ${await login.text()}`);
+    const res = await fetch(`${baseURL}/api/admin/tokens`, {
+      method: "POST",
+      headers: { ...headers, Cookie: session },
+      body: JSON.stringify({ name: `e2e-${role}`, role }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const created = (await res.json()) as { token?: string };
+    if (res.status !== 201 || !created.token) throw new Error(`POST /api/admin/tokens: HTTP ${res.status} ${JSON.stringify(created)}`);
+    const logout = await fetch(`${baseURL}/api/auth/logout`, { method: "POST", headers: { Origin: baseURL, Cookie: session }, signal: AbortSignal.timeout(30_000) });
+    if (!logout.ok) throw new Error(`POST /api/auth/logout: HTTP ${logout.status}`);
+    return new FleetApi(baseURL, created.token);
   }
 
   async call<T>(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: T }> {

@@ -42,7 +42,7 @@ let operationsSoFar = 0; // every operation in the history: earlier specs' (coun
 
 test.beforeAll(async ({ baseURL }) => {
   await lab("reset", "single");
-  api = FleetApi.withRole(baseURL!, "operator");
+  api = await FleetApi.forTarget(baseURL!, "operator");
   const earlier = await api.call<unknown[]>("GET", "/api/history?limit=200");
   expect(earlier.status).toBe(200);
   operationsSoFar = earlier.json.length; // other specs (the config editor's saves) ran before this story
