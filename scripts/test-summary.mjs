@@ -1,4 +1,4 @@
-// Adds up the three suites into one closing line: "N passed, N failed".
+// Adds up every suite (checks, vitest, the lab's self-test, the three Playwright runs) into one closing line: "N passed, N failed".
 import fs from "node:fs";
 import path from "node:path";
 
@@ -72,7 +72,7 @@ function playwrightOutcomes(report) {
   return out;
 }
 
-/** Adds one Playwright JSON report (the main run, or the run with the dashboard on PostgreSQL) to the totals. */
+/** Adds one Playwright JSON report (the main run, the dashboard on PostgreSQL, the dashboard container) to the totals. */
 function addPlaywright(file, label) {
   const pw = read(file);
   if (!pw) {
@@ -98,6 +98,8 @@ addPlaywright("playwright.json", "playwright");
 // The access and lifecycle specs again, the dashboard on PostgreSQL; scripts/test.sh also notes
 // whether the run left its users and tokens in the schema (else it never used PostgreSQL).
 addPlaywright("playwright-postgres.json", "playwright (PostgreSQL)");
+// Topology, logs and lifecycle against the lab's dashboard container (FLEET_E2E_TARGET=container).
+addPlaywright("playwright-container.json", "playwright (dashboard container)");
 const pgUsed = checks?.includes("postgres schema used");
 if (pgUsed) passed += 1;
 else failed += 1;
