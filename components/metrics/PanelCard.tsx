@@ -1,6 +1,5 @@
 "use client";
 
-import dynamic from "next/dynamic";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { MetricRange, PanelData, PanelInfo, Series } from "@/lib/contract/metrics";
 import { usePanelData } from "./api";
@@ -8,12 +7,10 @@ import { seriesColors } from "./colors";
 import { seriesLabels } from "./labels";
 import { PanelNotice } from "./PanelNotice";
 import { formatValue, rangeLabels, unitLabels } from "./units";
-import type { ChartSeries } from "./PanelChart";
-
-// recharts is ~100 KiB gzipped: only a page that draws a chart loads it. A card starts loading it
-// when it mounts, beside its data request, so the chart is ready when the data is.
-const loadChart = () => import("./PanelChart");
-const PanelChart = dynamic(loadChart, { ssr: false, loading: () => <Skeleton /> });
+// recharts (~100 KiB gzipped) is part of the pages that draw charts (Metrics, a worker's Overview)
+// and of no other: the topology page stays light. Loaded with the page rather than on demand, it is
+// there before the data, so a first load draws as soon as the data arrives (npm run bench metrics).
+import PanelChart, { type ChartSeries } from "./PanelChart";
 
 export type PanelState = "loading" | "ready" | "empty" | "unavailable";
 
@@ -75,7 +72,6 @@ export function PanelCard({
 }) {
   const bodyRef = useRef<HTMLDivElement>(null);
   const width = useElementWidth(bodyRef);
-  useEffect(() => void loadChart(), []);
   const queryWidth = width > 0 ? Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, Math.round(width / WIDTH_BUCKET) * WIDTH_BUCKET)) : 0;
   const q = usePanelData({ panel: info.id, range, workers, width: queryWidth });
   const data = q.data;

@@ -77,6 +77,29 @@ function IsolatedDot({ cx, cy, index, isolated, color }: { cx?: number; cy?: num
   return <circle cx={cx} cy={cy} r={2} fill={color} />;
 }
 
+/** What recharts hands a custom tick (the part of it this one uses). */
+interface TickProps {
+  x: number | string;
+  y: number | string;
+  payload: { value?: unknown };
+  textAnchor: "start" | "middle" | "end" | "inherit";
+  verticalAnchor: "start" | "middle" | "end";
+  className?: string;
+}
+
+/**
+ * An axis label as a plain SVG text. recharts' own label measures every word in the DOM (a forced
+ * layout per label) to wrap it, which took a large share of a first draw; these labels never wrap.
+ */
+function AxisTick({ x, y, payload, textAnchor, verticalAnchor, className, format }: TickProps & { format: (v: number) => string }) {
+  const dy = verticalAnchor === "start" ? "0.71em" : verticalAnchor === "end" ? "0" : "0.355em";
+  return (
+    <text x={x} y={y} dy={dy} textAnchor={textAnchor} fill="currentColor" fontSize={10} className={className}>
+      {format(Number(payload.value))}
+    </text>
+  );
+}
+
 export default function PanelChart({
   data,
   series,
@@ -117,14 +140,13 @@ export default function PanelChart({
         allowDataOverflow
         ticks={xTicks}
         interval={0}
-        tickFormatter={(t: number) => formatTime(t, range)}
-        tick={{ fill: "currentColor", fontSize: 10 }}
+        tick={(p: TickProps) => <AxisTick {...p} format={(t) => formatTime(t, range)} />}
         stroke="currentColor"
         strokeOpacity={0.3}
       />
       <YAxis
-        tickFormatter={(v: number) => formatTick(data.unit, v)}
-        tick={{ fill: "currentColor", fontSize: 10 }}
+        tick={(p: TickProps) => <AxisTick {...p} format={(v) => formatTick(data.unit, v)} />}
+        interval={0}
         stroke="currentColor"
         strokeOpacity={0.3}
         width={58}
