@@ -34,7 +34,7 @@ export const seriesSchema = z.object({
   index: z.string().nullable(),
   /** Extra label of a split series (e.g. a background process's or a queue's name); absent for one series per worker. */
   name: z.string().optional(),
-  points: z.array(z.tuple([z.number(), z.number()])).describe("[unix seconds, value]; NaN and ±Inf samples are dropped"),
+  points: z.array(z.tuple([z.number(), z.number()])).describe("[unix seconds, value]; values to 6 significant digits; NaN and ±Inf samples are dropped"),
 });
 
 export const panelDataSchema = z.object({
