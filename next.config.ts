@@ -34,6 +34,8 @@ const nextConfig: NextConfig = {
   // keeps the full one, which `node scripts/server.mjs` serves without a "standalone" warning.
   output: process.env.FLEET_BUILD_STANDALONE === "1" ? "standalone" : undefined,
   poweredByHeader: false,
+  // scripts/server.mjs (the production server) compresses, with a level per kind of response.
+  compress: false,
   allowedDevOrigins: ["localhost"],
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];

@@ -7,7 +7,7 @@
  *    (what `docker run -d` does) to a healthy /api/health polled every 100 ms, and on to Docker's
  *    own health status `healthy` (the image's HEALTHCHECK runs every 10 s, so that is its floor).
  * 3. GET /api/topology with a viewer API token from the container (on the lab's network, socket
- *    and config dir mounted as docs/container.md says) and from `next start` on the host,
+ *    and config dir mounted as docs/container.md says) and from scripts/server.mjs on the host,
  *    alternating (measurePair), BENCH_N (default 30) each after BENCH_WARMUP (5); p50/p95, ratio.
  * 4. Memory at idle (both up ≥ 30 s) and after the topology rounds: the container's process tree
  *    RSS (read from the host's /proc, comparable with the host server's) and its cgroup figures.
@@ -239,7 +239,7 @@ function report(r: Results): void {
   const line = "-".repeat(92);
   const mb = r.sizeBytes / 1e6;
   const row3 = (label: string, s: Stats) => `  ${label.padEnd(46)}${fmtMs(s.p50)}${fmtMs(s.min).padStart(10)}${fmtMs(s.max).padStart(10)}`;
-  const out = ["", `Dashboard container ${r.image} beside the host build (next start), one run`];
+  const out = ["", `Dashboard container ${r.image} beside the host build (scripts/server.mjs), one run`];
   out.push(`machine: ${os.cpus().length} cores; load average at start ${loadAtStart}, at end ${loadAvg()}`, line);
   out.push(`image size ${mb.toFixed(1)} MB (${fmtMiB(r.sizeBytes)})   target <= ${TARGET_IMAGE_MB} MB   ${mb <= TARGET_IMAGE_MB ? "PASS" : "MISS"}   ${r.buildMs === null ? "(present, not built)" : `(built now in ${(r.buildMs / 1000).toFixed(0)} s)`}`);
   out.push(line);
@@ -255,7 +255,7 @@ function report(r: Results): void {
     const row = (label: string, s: Stats) => `  ${label.padEnd(26)}${fmtMs(s.p50)}${fmtMs(s.p95).padStart(9)}${fmtMs(s.mean).padStart(9)}${fmtMs(s.min).padStart(9)}${fmtMs(s.max).padStart(9)}`;
     out.push(`GET /api/topology, Bearer viewer token, ${N} alternating rounds each after ${WARMUP} warm-up`);
     out.push(`  ${"".padEnd(26)}${"p50 ms".padStart(8)}${"p95 ms".padStart(9)}${"mean ms".padStart(9)}${"min ms".padStart(9)}${"max ms".padStart(9)}`);
-    out.push(row("container", t.container), row("host (next start)", t.host));
+    out.push(row("container", t.container), row("host (server.mjs)", t.host));
     out.push(`  ratio container/host: p50 ${(t.container.p50 / t.host.p50).toFixed(2)}x, p95 ${(t.container.p95 / t.host.p95).toFixed(2)}x`);
     out.push(`  ${t.processes} processes, all healthy in both; response ${(t.containerBytes / 1024).toFixed(1)} KiB / ${(t.hostBytes / 1024).toFixed(1)} KiB`, line);
   }
@@ -267,7 +267,7 @@ function report(r: Results): void {
       ["container: server process tree RSS", (m) => m.container.tree],
       ["container: cgroup memory.current", (m) => m.container.cgroup],
       ["container: docker stats (- inactive_file)", (m) => m.container.dockerStats],
-      ["host: next start process tree RSS", (m) => m.host.tree],
+      ["host: server.mjs process tree RSS", (m) => m.host.tree],
     ];
     for (const [label, pick] of rows) out.push(`  ${label.padEnd(44)}${cell(pick(r.idle))}${cell(after && pick(after)).padStart(16)}`);
     out.push(`  idle read at ${r.idle.containerAgeS.toFixed(0)} s (container) and ${r.idle.hostAgeS.toFixed(0)} s (host) after each answered /api/health`);

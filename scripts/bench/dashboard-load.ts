@@ -1,6 +1,6 @@
 /**
  * Helpers of the benchmarks that load a dashboard with live clients (events.ts, viewers.ts): a
- * `next start` against the lab, named API tokens in its database, Playwright's chromium signed in
+ * scripts/server.mjs against the lab, named API tokens in its database, Playwright's chromium signed in
  * as the admin, a plain-fetch Server-Sent Events reader, and the engine's own event stream.
  * Times are wall clock in milliseconds (`wallNow`), comparable with the engine's `timeNano` and
  * with `performance.timeOrigin + performance.now()` in a page on the same machine.

@@ -1,6 +1,6 @@
 /**
  * Shared helpers of the benchmarks (`npm run bench`): cleanup on every exit path, bounded
- * waits, a `next start` server with its own database and API token, and timing statistics.
+ * waits, a production server (scripts/server.mjs) with its own database and API token, and timing statistics.
  * Standalone on purpose: nothing here imports lib/ (which is server-only).
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -210,7 +210,7 @@ export interface Server {
 }
 
 /**
- * `next start` (the production build in .next) with its own temp FLEET_DATA_DIR, admin and
+ * scripts/server.mjs over the production build in .next, with its own temp FLEET_DATA_DIR, admin and
  * viewer token; `env` adds e.g. SYNAPSE_CONFIG_DIR. Stopped by the cleanups at the latest.
  * `opts.adminPassword` sets the admin's password (for signing a browser in); random by default.
  */
@@ -227,14 +227,15 @@ export async function startServer(
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(dataDir, "server.log");
   const out = fs.openSync(logFile, "a");
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
+  // The production server operators run (npm run demo, the container): it compresses as they get it.
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "scripts/server.mjs"], {
     cwd: ROOT,
-    env: appEnv(dataDir, env),
+    env: { ...appEnv(dataDir, env), PORT: String(port), FLEET_LISTEN: "127.0.0.1" },
     stdio: ["ignore", out, out],
   });
   fs.closeSync(out);
   const pid = child.pid;
-  if (!pid) throw new Error(`${name}: next start did not spawn`);
+  if (!pid) throw new Error(`${name}: the server did not spawn`);
   recordPid(pid);
   let exited = false;
   const exitedP = new Promise<void>((r) => child.once("exit", () => ((exited = true), r())));
@@ -260,7 +261,7 @@ export async function startServer(
   await waitFor(
     `${name} server on ${url} (log: ${logFile})`,
     async () => {
-      if (exited) throw new Error(`next start exited early; log:\n${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
+      if (exited) throw new Error(`the server exited early; log:\n${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
       const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
       return res.ok ? true : null;

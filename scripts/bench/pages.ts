@@ -1,5 +1,5 @@
 /**
- * Benchmark: each console page's first-load JavaScript, from the production build (`next start`
+ * Benchmark: each console page's first-load JavaScript, from the production build (scripts/server.mjs
  * on .next), signed in as the admin, in Debian chromium.
  *
  * Measured in the browser, not from the build manifests: Turbopack spreads a page's chunks over

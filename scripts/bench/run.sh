@@ -23,8 +23,8 @@ cleanup() {
   trap - EXIT INT TERM HUP
   if [ -f "$BENCH_TMP/pids" ]; then
     while read -r pid; do
-      # only if it still is a next server (pids are reused)
-      if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'next start'; then kill "$pid" 2>/dev/null || true; fi
+      # only if it still is one of our servers (pids are reused)
+      if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'scripts/server\.mjs'; then kill "$pid" 2>/dev/null || true; fi
     done <"$BENCH_TMP/pids"
   fi
   # Only what this run labelled: each benchmark records its run id in $BENCH_TMP/run-ids.

@@ -1,5 +1,5 @@
 /**
- * Benchmark: `GET /api/topology` through a real `next start` server, beside its floor — the
+ * Benchmark: `GET /api/topology` through the real production server (scripts/server.mjs), beside its floor — the
  * unavoidable work of one bare dockerode `listContainers({all: true})` followed by the parallel
  * /health probes of the same Synapse processes — measured side by side in one run, at two
  * sizes: the running lab, and 100 stand-in worker containers.
@@ -252,7 +252,7 @@ function report(results: Result[]): void {
   const line = "-".repeat(86);
   const out: string[] = [];
   out.push("");
-  out.push(`GET /api/topology (next start, Bearer viewer token) vs floor, ${N} sequential timed rounds after ${WARMUP} warm-up`);
+  out.push(`GET /api/topology (scripts/server.mjs, Bearer viewer token) vs floor, ${N} sequential timed rounds after ${WARMUP} warm-up`);
   out.push("floor = bare dockerode listContainers({all: true}) + parallel /health probes of the same processes");
   out.push(`machine: ${os.cpus().length} cores; load average at start ${loadAtStart}, at end ${loadAvg()}`);
   out.push(line);

@@ -7,7 +7,7 @@
  *     GET /api/workers/<w>/logs, spread over the lab's processes;
  *   - an operator adds and then removes a generic worker through the API, again and again;
  *   - a probe loop times GET /api/topology and GET /api/health (also before the load, for scale);
- *   - the server's RSS (VmRSS of the `next start` process and its children) every 10 s.
+ *   - the server's RSS (VmRSS of the server process and its children) every 10 s.
  * Viewers use VIEWERS_PER_TOKEN per viewer token, under the per-token stream slots
  * (lib/api/stream-slots.ts), so the slots are not what is measured.
  *
