@@ -100,6 +100,8 @@ function AxisTick({ x, y, payload, textAnchor, verticalAnchor, className, format
   );
 }
 
+const noLines = () => [];
+
 export default function PanelChart({
   data,
   series,
@@ -131,7 +133,8 @@ export default function PanelChart({
   useEffect(() => onDrawn(), [data, onDrawn]);
   return (
     <LineChart width={width} height={height} data={rows} margin={{ top: 6, right: 24, bottom: 0, left: 0 }} className="text-zinc-500 dark:text-zinc-400">
-      <CartesianGrid stroke="currentColor" strokeOpacity={0.15} vertical={false} />
+      {/* No vertical lines, so none are computed: recharts would work out the time axis's ticks again for them, measuring each label in the DOM. */}
+      <CartesianGrid stroke="currentColor" strokeOpacity={0.15} vertical={false} verticalCoordinatesGenerator={noLines} />
       <XAxis
         dataKey="t"
         type="number"
