@@ -644,6 +644,10 @@ cmd_check_redis() { # edge cases of the lab's txredisapi, against the lab's Redi
 
 main() {
   local cmd="${1:-}"; shift || true
+  # The simulated 3-node swarm (issue 15) runs beside this lab, with its own engines and state.
+  if [[ "${1:-}" == swarm && "$cmd" =~ ^(up|down|status|env|selftest)$ ]]; then
+    shift; exec bash "$LAB/swarm/swarm.sh" "$cmd" "$@"
+  fi
   case "$cmd" in
     build) lock; ensure_image ;;
     up) lock; cmd_up "$@" ;;
@@ -655,7 +659,7 @@ main() {
     render) cmd_render "$@" ;;
     check-redis) cmd_check_redis ;;
     compose) load_env; compose "$(current_mode)" "$@" ;; # the operator's own docker-compose, e.g. compose up -d --remove-orphans
-    *) echo "usage: $0 build | up [workers|single] [--with-dashboard|--without-dashboard] | reset [workers|single] | down | status | selftest | env | render MODE DIR | check-redis | compose ARGS" >&2; exit 2 ;;
+    *) echo "usage: $0 build | up [workers|single] [--with-dashboard|--without-dashboard] | reset [workers|single] | down | status | selftest | env | render MODE DIR | check-redis | compose ARGS | up|down|status|env|selftest swarm" >&2; exit 2 ;;
   esac
 }
 main "$@"
