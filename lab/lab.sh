@@ -12,6 +12,8 @@ SERVER_NAME=fleet.test
 COMPOSE_BASE="$LAB/docker-compose.yml"
 COMPOSE_WORKERS="$LAB/docker-compose.workers.yml"
 COMPOSE_DASHBOARD="$LAB/docker-compose.dashboard.yml"
+# shellcheck source=lab/homeserver-shared.sh
+. "$LAB/homeserver-shared.sh"
 # The dashboard as a lab service (up --with-dashboard): remembered by this file, so a later plain
 # `up`/`reset` (the tests run those) keeps the service instead of orphaning it.
 DASHBOARD_FLAG="$STATE/with-dashboard"
@@ -335,43 +337,8 @@ EOF
     type: metrics
     bind_addresses: ['0.0.0.0']
 
-enable_metrics: true
-
-database:
-  name: psycopg2
-  args:
-    user: synapse
-    password: "$POSTGRES_PASSWORD"
-    database: synapse
-    host: postgres
-    port: 5432
-    cp_min: 1
-    cp_max: 5
-
-# Redis carries replication between main and the workers.
-redis:
-  enabled: true
-  host: redis
-  port: 6379
-  password: "$REDIS_PASSWORD"
-
-enable_registration: false
-$secrets
-
-# Generous rate limits: the lab's tests log in and register repeatedly.
-rc_login:
-  address: {per_second: 1000, burst_count: 10000}
-  account: {per_second: 1000, burst_count: 10000}
-  failed_attempts: {per_second: 1000, burst_count: 10000}
-rc_registration: {per_second: 1000, burst_count: 10000}
-rc_message: {per_second: 1000, burst_count: 10000}
-rc_joins:
-  local: {per_second: 1000, burst_count: 10000}
-  remote: {per_second: 1000, burst_count: 10000}
-rc_invites:
-  per_room: {per_second: 1000, burst_count: 10000}
-  per_user: {per_second: 1000, burst_count: 10000}
 EOF
+    hs_shared "Redis carries replication between main and the workers." "$secrets"
     if [[ "$mode" == workers ]]; then cat <<'EOF'
 
 # ---- workers ----

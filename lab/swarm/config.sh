@@ -148,7 +148,8 @@ EOF
 write_homeserver() {
   [[ -f "$SW_CONFIG/homeserver.yaml" ]] && return 0
   local secrets; secrets="$(cat "$SW_STATE/synapse-secrets.yaml")"
-  write_file "$SW_CONFIG/homeserver.yaml" 600 <<EOF
+  {
+    cat <<EOF
 # Synapse Fleet swarm lab - homeserver.yaml (written by lab/swarm/swarm.sh)
 # Shared by main and every worker (workers add /data/workers/<name>.yaml). Reaches the services
 # as a Swarm secret named by its content hash. Host names are the stack's service names.
@@ -185,42 +186,9 @@ listeners:
     type: metrics
     bind_addresses: ['0.0.0.0']
 
-enable_metrics: true
-
-database:
-  name: psycopg2
-  args:
-    user: synapse
-    password: "$POSTGRES_PASSWORD"
-    database: synapse
-    host: postgres
-    port: 5432
-    cp_min: 1
-    cp_max: 5
-
-# Redis carries replication between main and the workers, across the nodes.
-redis:
-  enabled: true
-  host: redis
-  port: 6379
-  password: "$REDIS_PASSWORD"
-
-enable_registration: false
-$secrets
-
-# Generous rate limits: the lab's tests log in and register repeatedly.
-rc_login:
-  address: {per_second: 1000, burst_count: 10000}
-  account: {per_second: 1000, burst_count: 10000}
-  failed_attempts: {per_second: 1000, burst_count: 10000}
-rc_registration: {per_second: 1000, burst_count: 10000}
-rc_message: {per_second: 1000, burst_count: 10000}
-rc_joins:
-  local: {per_second: 1000, burst_count: 10000}
-  remote: {per_second: 1000, burst_count: 10000}
-rc_invites:
-  per_room: {per_second: 1000, burst_count: 10000}
-  per_user: {per_second: 1000, burst_count: 10000}
+EOF
+    hs_shared "Redis carries replication between main and the workers, across the nodes." "$secrets"
+    cat <<EOF
 
 # ---- workers ----
 # Host names are the stack's service names (DNS round robin on the overlay: a moved task's new
@@ -248,6 +216,7 @@ federation_sender_instances:
 enable_media_repo: false
 media_instance_running_background_jobs: media_worker
 EOF
+  } | write_file "$SW_CONFIG/homeserver.yaml" 600
 }
 
 # Prometheus asks node1's engine (the manager: its socket is mounted into the task) for the tasks,
