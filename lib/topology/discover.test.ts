@@ -52,6 +52,8 @@ beforeAll(() => {
     unit("db", ["docker-entrypoint.sh", "postgres"], { image: "postgres:16" }),
     unit("cache", ["redis-server"], { image: "redis:7" }),
     unit("proxy", ["/entrypoint.sh", "traefik"], { image: "traefik:v3" }),
+    // Another project's Prometheus on the same engine, on a network no Synapse of ours is on.
+    unit("their-prometheus", ["prometheus", "--config.file=/etc/prometheus.yml"], { image: "prom/prometheus", networks: [{ name: "theirs", ip: "127.0.0.77" }] }),
   );
 });
 afterAll(() => {
@@ -83,7 +85,7 @@ describe("discoverTopology (faked engine, real config files)", () => {
     expect(t.warnings).toContain("sender2 is named in homeserver.yaml but no container runs it");
   });
 
-  it("leaves out a Synapse of another deployment and recognises the shared services", async () => {
+  it("leaves out a Synapse of another deployment and services on networks none of ours is on", async () => {
     const { discoverTopology } = await import("./discover");
     const t = await discoverTopology();
     expect(t.processes.map((p) => p.name).sort()).toEqual(["generic_worker2", "main", "sender1", "sender2"]);

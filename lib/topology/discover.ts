@@ -190,9 +190,13 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
 
   found.sort((a, b) => (typeOrder.get(a.type) ?? 9999) - (typeOrder.get(b.type) ?? 9999) || a.name.localeCompare(b.name, "en", { numeric: true }));
 
+  // This deployment's services are on a network one of its Synapse containers is on: another
+  // project's PostgreSQL or Prometheus on the same engine is not ours. With no Synapse container, all.
+  const ourNetworks = new Set(found.flatMap((p) => p.unit?.networks.map((n) => n.name) ?? []));
   const services = units.flatMap((u) => {
     const kind = infraKind(u);
     if (!kind) return [];
+    if (ourNetworks.size > 0 && !u.networks.some((n) => ourNetworks.has(n.name))) return [];
     const health = u.state !== "running" ? "stopped" : u.dockerHealth === "unhealthy" ? "unhealthy" : u.dockerHealth === "starting" ? "starting" : "healthy";
     return [{ kind, name: u.labels["com.docker.compose.service"] ?? u.name, state: u.state, health, image: u.image, containerId: u.id, unit: u } as const];
   });
