@@ -99,6 +99,19 @@ test.describe("sign-in page", () => {
     await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
   });
 
+  test("a signed-out deep link comes back after signing in, query and all", async ({ page }) => {
+    await page.goto("/metrics?range=6h&workers=main");
+    await expect(page).toHaveURL(/\/login\?next=/);
+    expect(new URL(page.url()).searchParams.get("next")).toBe("/metrics?range=6h&workers=main");
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill(process.env.FLEET_E2E_PASSWORD!);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((u) => u.pathname === "/metrics");
+    const url = new URL(page.url());
+    expect(url.searchParams.get("range")).toBe("6h");
+    expect(url.searchParams.get("workers")).toBe("main");
+  });
+
   test("a wrong password is refused with a message and no session", async ({ page }) => {
     await page.goto("/login");
     await page.getByLabel("Username").fill("admin");

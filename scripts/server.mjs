@@ -20,6 +20,9 @@ import { fileURLToPath } from "node:url";
 const FORWARDING_HEADERS = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "forwarded"];
 // Read by clientIp() in lib/auth/request.ts: "<secret> <address>". Keep the two in step.
 const CLIENT_HEADER = "x-fleet-client";
+// The path and query asked for, read by the console layout to send a signed-out visitor to
+// /login?next=<it> (the sign-in page checks it: lib/auth/redirect.ts). Never the client's own value.
+const PAGE_HEADER = "x-fleet-page";
 // Once operations are done: how long open requests get before their connections are cut.
 const STREAM_CUT_MS = 5_000;
 const DEFAULT_OPERATION_GRACE_MS = 25_000;
@@ -118,6 +121,7 @@ export function stampRequest(req, trusted, secret) {
   const client = decideClient(peer, req.headers["x-forwarded-for"], trusted);
   delete req.headers[CLIENT_HEADER];
   if (client) req.headers[CLIENT_HEADER] = `${secret} ${client}`;
+  req.headers[PAGE_HEADER] = typeof req.url === "string" ? req.url.slice(0, 4096) : "/";
 }
 
 async function listenAddresses(spec) {

@@ -13,7 +13,7 @@ interface ServerModule {
   normaliseAddress(raw: unknown): string | null;
   parseTrustedProxies(spec?: string): Trusted;
   decideClient(peer: string | null, forwardedFor: string | undefined, trusted: Trusted): string | null;
-  stampRequest(req: { socket: { remoteAddress?: string }; headers: IncomingHttpHeaders }, trusted: Trusted, secret: string): void;
+  stampRequest(req: { socket: { remoteAddress?: string }; headers: IncomingHttpHeaders; url?: string }, trusted: Trusted, secret: string): void;
 }
 let server: ServerModule;
 beforeAll(async () => {
@@ -55,6 +55,12 @@ describe("client address (scripts/server.mjs → clientIp)", () => {
     }
     expect(headers.host).toBe("fleet.local");
     expect(headers["x-fleet-client"]).toBe(`${SECRET} 203.0.113.9`);
+  });
+
+  it("names the page asked for itself, whatever a client sent as x-fleet-page", () => {
+    const req = { socket: { remoteAddress: "203.0.113.9" }, headers: { "x-fleet-page": "//evil.example/" } as IncomingHttpHeaders, url: "/metrics?range=6h" };
+    server.stampRequest(req, server.parseTrustedProxies(""), SECRET);
+    expect(req.headers["x-fleet-page"]).toBe("/metrics?range=6h");
   });
 
   it("unmaps an IPv4-mapped peer", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { safeNextPath } from "./redirect";
+import { safeNextPath, signInPathFor } from "./redirect";
 
 // Values an attacker could put in /login?next=… (as Next hands them over: already decoded once).
 const HOSTILE = [
@@ -76,5 +76,19 @@ describe("safeNextPath", () => {
     expect(safeNextPath([])).toBe("/");
     expect(safeNextPath(null)).toBe("/");
     expect(safeNextPath(undefined)).toBe("/");
+  });
+});
+
+describe("signInPathFor", () => {
+  it("sends a signed-out visit to the sign-in page with the page asked for as next", () => {
+    expect(signInPathFor("/metrics?range=6h&workers=main")).toBe(`/login?next=${encodeURIComponent("/metrics?range=6h&workers=main")}`);
+    expect(signInPathFor("/workers/generic_worker1?_rsc=abc12")).toBe(`/login?next=${encodeURIComponent("/workers/generic_worker1")}`);
+    expect(safeNextPath(new URLSearchParams(signInPathFor("/history?page=2").split("?")[1]).get("next"))).toBe("/history?page=2");
+  });
+
+  it("gives the plain sign-in page for the root, nothing, or a target the sign-in page would refuse", () => {
+    for (const asked of [null, "", "/", "/?_rsc=1", "//evil.example/x", "/login?next=/x", "http://evil.example/", "/\\evil"]) {
+      expect(signInPathFor(asked), String(asked)).toBe("/login");
+    }
   });
 });

@@ -40,3 +40,21 @@ export function safeNextPath(next: string | string[] | null | undefined): string
   if (page === "/login" || page.startsWith("/login/")) return "/";
   return result;
 }
+
+/**
+ * Where a signed-out visit to `asked` (a request's path and query) is sent: the sign-in page with
+ * that page as `?next=`, so signing in returns there. Next's own `_rsc` query is dropped; the root
+ * and anything safeNextPath would refuse get the plain sign-in page.
+ */
+export function signInPathFor(asked: string | null): string {
+  if (!asked) return "/login";
+  let url: URL;
+  try {
+    url = new URL(asked, BASE);
+  } catch {
+    return "/login";
+  }
+  url.searchParams.delete("_rsc");
+  const next = safeNextPath(url.origin === BASE ? url.pathname + url.search : null);
+  return next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`;
+}
