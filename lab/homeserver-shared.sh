@@ -45,3 +45,33 @@ rc_invites:
   per_user: {per_second: 1000, burst_count: 10000}
 EOF
 }
+
+# hs_workers HOSTS_COMMENT: the workers-mode settings both labs give homeserver.yaml (instance_map,
+# stream writers, federation sender, media worker), after a "---- workers ----" heading.
+hs_workers() {
+  printf '\n# ---- workers ----\n# %s\n' "$1"
+  cat <<'EOF'
+instance_map:
+  main:
+    host: synapse
+    port: 9093
+  generic_worker1:
+    host: synapse-worker-generic
+    port: 9094
+
+# Streams not listed stay on main (never write `main` here).
+stream_writers:
+  typing: [generic_worker1]
+  to_device: [generic_worker1]
+  account_data: [generic_worker1]
+  receipts: [generic_worker1]
+  presence: [generic_worker1]
+
+federation_sender_instances:
+  - federation_sender1
+
+# Media is served by media_worker (workers/media_worker.yaml).
+enable_media_repo: false
+media_instance_running_background_jobs: media_worker
+EOF
+}

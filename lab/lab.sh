@@ -339,33 +339,8 @@ EOF
 
 EOF
     hs_shared "Redis carries replication between main and the workers." "$secrets"
-    if [[ "$mode" == workers ]]; then cat <<'EOF'
-
-# ---- workers ----
-# Host names are the compose service names.
-instance_map:
-  main:
-    host: synapse
-    port: 9093
-  generic_worker1:
-    host: synapse-worker-generic
-    port: 9094
-
-# Streams not listed stay on main (never write `main` here).
-stream_writers:
-  typing: [generic_worker1]
-  to_device: [generic_worker1]
-  account_data: [generic_worker1]
-  receipts: [generic_worker1]
-  presence: [generic_worker1]
-
-federation_sender_instances:
-  - federation_sender1
-
-# Media is served by media_worker (workers/media_worker.yaml).
-enable_media_repo: false
-media_instance_running_background_jobs: media_worker
-EOF
+    if [[ "$mode" == workers ]]; then
+      hs_workers "Host names are the compose service names."
     else cat <<'EOF'
 
 # ---- single process ----

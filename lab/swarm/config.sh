@@ -188,34 +188,8 @@ listeners:
 
 EOF
     hs_shared "Redis carries replication between main and the workers, across the nodes." "$secrets"
-    cat <<EOF
-
-# ---- workers ----
-# Host names are the stack's service names (DNS round robin on the overlay: a moved task's new
-# address is what the name resolves to).
-instance_map:
-  main:
-    host: synapse
-    port: 9093
-  generic_worker1:
-    host: synapse-worker-generic
-    port: 9094
-
-# Streams not listed stay on main (never write \`main\` here).
-stream_writers:
-  typing: [generic_worker1]
-  to_device: [generic_worker1]
-  account_data: [generic_worker1]
-  receipts: [generic_worker1]
-  presence: [generic_worker1]
-
-federation_sender_instances:
-  - federation_sender1
-
-# Media is served by media_worker (workers/media_worker.yaml).
-enable_media_repo: false
-media_instance_running_background_jobs: media_worker
-EOF
+    hs_workers "Host names are the stack's service names (DNS round robin on the overlay: a moved task's new
+# address is what the name resolves to)."
   } | write_file "$SW_CONFIG/homeserver.yaml" 600
 }
 
