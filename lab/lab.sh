@@ -12,8 +12,8 @@ SERVER_NAME=fleet.test
 COMPOSE_BASE="$LAB/docker-compose.yml"
 COMPOSE_WORKERS="$LAB/docker-compose.workers.yml"
 COMPOSE_DASHBOARD="$LAB/docker-compose.dashboard.yml"
-# shellcheck source=lab/homeserver-shared.sh
-. "$LAB/homeserver-shared.sh"
+# shellcheck source=lab/synapse-shared.sh
+. "$LAB/synapse-shared.sh"
 # The dashboard as a lab service (up --with-dashboard): remembered by this file, so a later plain
 # `up`/`reset` (the tests run those) keeps the service instead of orphaning it.
 DASHBOARD_FLAG="$STATE/with-dashboard"
@@ -230,64 +230,18 @@ migrate_media_log_config() {
   echo migrated
 }
 
+# write_worker NAME HEADER: workers/NAME.yaml, unless it exists (the dashboard may have edited it).
+write_worker() {
+  [[ -f "$CONFIG/workers/$1.yaml" ]] || { printf '%s\n' "$2"; worker_yaml "$1"; } | write_file "$CONFIG/workers/$1.yaml"
+}
+
 write_workers() {
-  [[ -f "$CONFIG/workers/generic_worker1.yaml" ]] || write_file "$CONFIG/workers/generic_worker1.yaml" <<'EOF'
-# Generic worker: client + federation APIs; stream writer for typing,
-# to_device, account_data, receipts and presence (see homeserver.yaml).
-worker_app: synapse.app.generic_worker
-worker_name: generic_worker1
-worker_log_config: /data/log.config
-
-worker_listeners:
-  - type: http
-    port: 8009
-    bind_addresses: ['0.0.0.0']
-    x_forwarded: true
-    resources:
-      - names: [client, federation]
-  # HTTP replication: needed because this worker is a stream writer
-  - type: http
-    port: 9094
-    bind_addresses: ['0.0.0.0']
-    resources:
-      - names: [replication]
-  - type: metrics
-    port: 9001
-    bind_addresses: ['0.0.0.0']
-EOF
-  [[ -f "$CONFIG/workers/media_worker.yaml" ]] || write_file "$CONFIG/workers/media_worker.yaml" <<'EOF'
-# Media repository worker. It also runs the media background jobs
-# (media_instance_running_background_jobs in homeserver.yaml).
-worker_app: synapse.app.generic_worker
-worker_name: media_worker
-worker_log_config: /data/media_worker.log.config
-
-# Without this the worker answers /health but uploads return 404.
-enable_media_repo: true
-
-worker_listeners:
-  - type: http
-    port: 8010
-    bind_addresses: ['0.0.0.0']
-    x_forwarded: true
-    resources:
-      - names: [media, client]
-  - type: metrics
-    port: 9002
-    bind_addresses: ['0.0.0.0']
-EOF
-  [[ -f "$CONFIG/workers/federation_sender1.yaml" ]] || write_file "$CONFIG/workers/federation_sender1.yaml" <<'EOF'
-# Federation sender: no HTTP listener, metrics only.
-# Listed in federation_sender_instances in homeserver.yaml.
-worker_app: synapse.app.generic_worker
-worker_name: federation_sender1
-worker_log_config: /data/log.config
-
-worker_listeners:
-  - type: metrics
-    port: 9003
-    bind_addresses: ['0.0.0.0']
-EOF
+  write_worker generic_worker1 "# Generic worker: client + federation APIs; stream writer for typing,
+# to_device, account_data, receipts and presence (see homeserver.yaml)."
+  write_worker media_worker "# Media repository worker. It also runs the media background jobs
+# (media_instance_running_background_jobs in homeserver.yaml)."
+  write_worker federation_sender1 "# Federation sender: no HTTP listener, metrics only.
+# Listed in federation_sender_instances in homeserver.yaml."
 }
 
 write_homeserver() { # write_homeserver MODE

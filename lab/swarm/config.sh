@@ -85,64 +85,18 @@ disable_existing_loggers: false
 EOF
 }
 
+# write_worker NAME HEADER: workers/NAME.yaml, written once.
+write_worker() {
+  [[ -f "$SW_CONFIG/workers/$1.yaml" ]] || { printf '%s\n' "$2"; worker_yaml "$1"; } | write_file "$SW_CONFIG/workers/$1.yaml" 644
+}
+
 write_workers() {
-  [[ -f "$SW_CONFIG/workers/generic_worker1.yaml" ]] || write_file "$SW_CONFIG/workers/generic_worker1.yaml" 644 <<'EOF'
-# Generic worker (node2): client + federation APIs; stream writer for typing, to_device,
-# account_data, receipts and presence (see homeserver.yaml).
-worker_app: synapse.app.generic_worker
-worker_name: generic_worker1
-worker_log_config: /data/log.config
-
-worker_listeners:
-  - type: http
-    port: 8009
-    bind_addresses: ['0.0.0.0']
-    x_forwarded: true
-    resources:
-      - names: [client, federation]
-  # HTTP replication: needed because this worker is a stream writer
-  - type: http
-    port: 9094
-    bind_addresses: ['0.0.0.0']
-    resources:
-      - names: [replication]
-  - type: metrics
-    port: 9001
-    bind_addresses: ['0.0.0.0']
-EOF
-  [[ -f "$SW_CONFIG/workers/media_worker.yaml" ]] || write_file "$SW_CONFIG/workers/media_worker.yaml" 644 <<'EOF'
-# Media repository worker (node1, beside main: they share the media store volume). It also runs
-# the media background jobs (media_instance_running_background_jobs in homeserver.yaml).
-worker_app: synapse.app.generic_worker
-worker_name: media_worker
-worker_log_config: /data/media_worker.log.config
-
-# Without this the worker answers /health but uploads return 404.
-enable_media_repo: true
-
-worker_listeners:
-  - type: http
-    port: 8010
-    bind_addresses: ['0.0.0.0']
-    x_forwarded: true
-    resources:
-      - names: [media, client]
-  - type: metrics
-    port: 9002
-    bind_addresses: ['0.0.0.0']
-EOF
-  [[ -f "$SW_CONFIG/workers/federation_sender1.yaml" ]] || write_file "$SW_CONFIG/workers/federation_sender1.yaml" 644 <<'EOF'
-# Federation sender (node3): no HTTP listener, metrics only.
-# Listed in federation_sender_instances in homeserver.yaml.
-worker_app: synapse.app.generic_worker
-worker_name: federation_sender1
-worker_log_config: /data/log.config
-
-worker_listeners:
-  - type: metrics
-    port: 9003
-    bind_addresses: ['0.0.0.0']
-EOF
+  write_worker generic_worker1 "# Generic worker (node2): client + federation APIs; stream writer for typing, to_device,
+# account_data, receipts and presence (see homeserver.yaml)."
+  write_worker media_worker "# Media repository worker (node1, beside main: they share the media store volume). It also runs
+# the media background jobs (media_instance_running_background_jobs in homeserver.yaml)."
+  write_worker federation_sender1 "# Federation sender (node3): no HTTP listener, metrics only.
+# Listed in federation_sender_instances in homeserver.yaml."
 }
 
 write_homeserver() {

@@ -25,8 +25,8 @@ since() { printf '%.1f' "$(echo "$(now) - $1" | bc)"; }
 
 # shellcheck source=lab/swarm/nodes.sh
 . "$HERE/nodes.sh"
-# shellcheck source=lab/homeserver-shared.sh
-. "$LAB/homeserver-shared.sh"
+# shellcheck source=lab/synapse-shared.sh
+. "$LAB/synapse-shared.sh"
 # shellcheck source=lab/swarm/config.sh
 . "$HERE/config.sh"
 
