@@ -21,6 +21,15 @@ export interface RuntimeUnit {
   ports: Array<{ container: number; host: number | null; protocol: string }>;
   createdAt: string;
   startedAt: string | null;
+  /**
+   * Set when the unit is a Swarm service (issue #15): `id` is then the service id, `state` comes from
+   * its current task (lib/docker/swarm/state.ts), `networks` hold the task's overlay addresses and
+   * `ports` the ports it publishes in host mode on `node`.
+   */
+  swarm?: {
+    node: { id: string; hostname: string; address: string | null } | null;
+    task: { id: string; state: string; error: string | null } | null;
+  };
 }
 
 interface InspectCacheEntry {

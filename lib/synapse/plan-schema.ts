@@ -22,6 +22,40 @@ export const resourceLimitsSchema = z
   })
   .strict();
 
+/** A Swarm node label key or value (`node.labels.<key>==<value>` constraints). */
+const nodeLabelKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "letters, digits, '.', '_' and '-', at most 63 characters");
+const nodeLabelValue = z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, "letters, digits, '.', '_' and '-', 1 to 63 characters");
+
+/**
+ * Where a worker runs on a Docker Swarm (issue #15 §3). `node` (hostname or id) is where it starts;
+ * unless `pin`, Swarm may move it afterwards (drain, node failure). `labels` stay as constraints.
+ * Refused (422) on a deployment of plain containers.
+ */
+export const placementSchema = z
+  .object({
+    node: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a node's hostname or id").optional(),
+    pin: z.boolean().optional().describe("keep the worker on `node` for good (else it only starts there)"),
+    labels: z
+      .record(nodeLabelKey, nodeLabelValue)
+      .refine((r) => Object.keys(r).length <= 8, "at most 8 labels")
+      .optional()
+      .describe("node labels the worker's node must carry, for good"),
+  })
+  .strict();
+export type Placement = z.infer<typeof placementSchema>;
+
+/** A Swarm node as the planner and the topology see it. */
+export const swarmNodeSchema = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  role: z.enum(["manager", "worker"]),
+  availability: z.enum(["active", "pause", "drain"]),
+  state: z.string().describe("ready, down, disconnected, unknown"),
+  address: z.string().nullable(),
+  labels: z.record(z.string(), z.string()),
+});
+export type SwarmNode = z.infer<typeof swarmNodeSchema>;
+
 export const intentSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("add_worker"),
@@ -29,11 +63,12 @@ export const intentSchema = z.discriminatedUnion("kind", [
     name: workerNameSchema.optional(),
     port: z.number().int().min(1024).max(65535).optional().describe("its http listener port (allocated when absent)"),
     resources: resourceLimitsSchema.optional(),
+    placement: placementSchema.optional(),
   }).strict(),
   z.object({ kind: z.literal("remove_worker"), name: workerNameSchema }),
-  z.object({ kind: z.literal("scale"), type: z.enum(workerKinds), count: z.number().int().min(0).max(50) }),
+  z.object({ kind: z.literal("scale"), type: z.enum(workerKinds), count: z.number().int().min(0).max(50), placement: placementSchema.optional() }),
   z.object({ kind: z.enum(["start", "stop", "restart"]), name: z.string().min(1).max(40) }),
-  z.object({ kind: z.literal("preset"), preset: z.enum(["small", "medium", "large", "one_of_each"]) }),
+  z.object({ kind: z.literal("preset"), preset: z.enum(["small", "medium", "large", "one_of_each"]), placement: placementSchema.optional() }),
   z.object({ kind: z.literal("rollback_to_single_process") }),
   z.object({ kind: z.literal("restore_workers").describe("bring back the topology from before the last rollback") }),
   z
@@ -92,6 +127,7 @@ export const containerSpecSchema = z.object({
   ports: z.array(z.object({ container: z.number().int(), host: z.number().int(), hostIp: z.string() })).describe("published ports"),
   resources: z.object({ nanoCpus: z.number().int().nullable(), memoryBytes: z.number().int().nullable() }),
   engine: engineRecordSchema.optional().describe("the rest of the engine's definition; absent in specs recorded before it existed"),
+  placement: placementSchema.optional().describe("Swarm services only: where the worker starts or stays"),
 });
 export type ContainerSpec = z.infer<typeof containerSpecSchema>;
 
@@ -110,6 +146,8 @@ export const snapshotSchema = z.object({
       container: containerSpecSchema.extend({ id: z.string(), managedByFleet: z.boolean() }).nullable(),
     }),
   ),
+  /** Present when the deployment runs as Swarm services: the cluster's nodes (issue #15). */
+  nodes: z.array(swarmNodeSchema).optional(),
   /** Host ports already published by any container on the engine (not only Synapse). */
   usedHostPorts: z.array(z.number().int()),
   /** The nginx entrypoint, when the deployment has one (lib/synapse/plan-lb.ts); its config file is in `files`. */
