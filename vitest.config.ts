@@ -1,6 +1,15 @@
 import { defineConfig } from "vitest/config";
 import path from "node:path";
 
+// The swarm project needs the swarm lab (lab/swarm), which npm test brings up for it alone: a plain
+// `vitest run` leaves it out. It is in when asked for: `--project swarm`, a path under tests/swarm,
+// or FLEET_VITEST_SWARM=1 (set here too, so any process vitest starts sees the same projects).
+const argv = process.argv.slice(2);
+const askedForSwarm =
+  process.env.FLEET_VITEST_SWARM === "1" ||
+  argv.some((a, i) => a === "--project=swarm" || (a === "--project" && argv[i + 1] === "swarm") || a.replace(/\\/g, "/").includes("tests/swarm"));
+if (askedForSwarm) process.env.FLEET_VITEST_SWARM = "1";
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -27,8 +36,13 @@ export default defineConfig({
       {
         // Integration files share one real lab and stop and start its processes: one at a time.
         extends: true,
-        test: { name: "integration", include: ["tests/**/*.test.ts"], fileParallelism: false },
+        // tests/swarm/ is the swarm project's: those need the swarm lab up, which npm test starts
+        // for them alone (and takes down after, to free its 1.6 GB).
+        test: { name: "integration", include: ["tests/**/*.test.ts"], exclude: ["tests/swarm/**", "**/node_modules/**"], fileParallelism: false },
       },
+      // The simulated 3-node swarm (lab/swarm, issue #15): one lab shared by every file, which drain
+      // nodes and stop their engines: one at a time, never beside the other projects.
+      ...(askedForSwarm ? [{ extends: true, test: { name: "swarm", include: ["tests/swarm/**/*.test.ts"], fileParallelism: false } }] : []),
     ],
   },
 });
