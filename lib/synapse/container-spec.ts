@@ -31,9 +31,9 @@ export interface WorkerContainerInput {
   mainHttpPort: number | null;
 }
 
-/** `fleetlab_synapse_1` → `fleetlab`: the compose project, else main's name without its replica number. */
+/** `fleetlab_synapse_1` → `fleetlab`: the compose project (or the swarm stack), else main's name without its replica number. */
 export function containerNamePrefix(main: MainContainer): string {
-  const project = main.labels["com.docker.compose.project"];
+  const project = main.labels["com.docker.compose.project"] ?? main.labels["com.docker.stack.namespace"];
   if (project) return project;
   return main.name.replace(/^\//, "").replace(/[-_]\d+$/, "");
 }

@@ -6,7 +6,8 @@ import { workerContainerName, workerContainerSpec } from "./container-spec";
 import { mainHost, networkAlias } from "./deployment";
 import { addListener, appendToList, ensureMap } from "./hs-edit";
 import { countOfKind, draftHs, draftWorkers, kindLabel, type Draft, type NewWorker } from "./plan-draft";
-import { PlanError } from "./plan-schema";
+import { placeWorker, refuseHostBinds } from "./plan-placement";
+import { PlanError, type Placement } from "./plan-schema";
 import { workerTargetEntry } from "./prometheus-targets";
 import { describeRoute } from "./routes-table";
 import { needsReplicationListener, renderWorkerFile, workerFilePath } from "./worker-file";
@@ -18,6 +19,8 @@ export interface AddWorkerInput {
   name?: string;
   port?: number;
   resources?: { cpus?: number; memoryMiB?: number };
+  /** On a swarm: where it starts or stays (plan-placement.ts). */
+  placement?: Placement;
 }
 
 const stringField = (text: string | undefined, key: string): string | null => {
@@ -104,6 +107,7 @@ export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker
   const main = draft.dep.main?.container;
   if (!main) throw new PlanError("invalid", "main's container is unknown, so a worker container cannot be derived from it");
   refuseConflicts(draft, input);
+  const placement = placeWorker(draft, input.kind, input.placement);
 
   const name = input.name ?? allocateName(spec.namePrefix, draft.names);
   if (draft.names.has(name)) throw new PlanError("conflict", `the name ${name} is already used by a worker, a container or instance_map`);
@@ -148,6 +152,8 @@ export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker
     peers: [...peers, ...draft.added.map((a) => a.spec)].map((c) => ({ ...c, id: "", managedByFleet: true })),
     mainHttpPort: healthListener(draft.dep.hs.listeners)?.port ?? null,
   });
+  refuseHostBinds(draft, containerSpec.binds);
+  if (placement) containerSpec.placement = placement;
   // Traefik deployments get the routes as labels; any other load balancer must be told.
   const routedByLabels = Object.keys(containerSpec.labels).some((k) => k.startsWith("traefik.http.routers."));
   if (spec.routes.length > 0 && !spec.traefikService && !routedByLabels)

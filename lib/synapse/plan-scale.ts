@@ -5,7 +5,7 @@ import { draftHs, draftWorkers, kindLabel, startDraft, type Draft } from "./plan
 import { finishWorkerPlan } from "./plan-finish";
 import type { PlanContext } from "./plan-context";
 import { removeWorkerFromDraft } from "./plan-remove";
-import { PlanError, type Intent, type Plan } from "./plan-schema";
+import { PlanError, type Intent, type Placement, type Plan } from "./plan-schema";
 
 /** Scale a kind to a count, or apply a sizing preset: adds and removes composed into one plan. */
 
@@ -28,12 +28,12 @@ function removalOrder(draft: Draft, kind: WorkerKind): string[] {
     .map((w) => w.name);
 }
 
-function scaleKind(draft: Draft, kind: WorkerKind, count: number): KindChange {
+function scaleKind(draft: Draft, kind: WorkerKind, count: number, placement?: Placement): KindChange {
   const spec = workerCatalogue[kind];
   if (spec.max !== null && count > spec.max) throw new PlanError("limit", `a deployment takes at most ${spec.max} ${kindLabel(kind, spec.max)}`);
   const current = draftWorkers(draft).filter((w) => w.kind === kind).length;
   const change: KindChange = { kind, from: current, added: [], removed: [] };
-  for (let i = current; i < count; i++) change.added.push(addWorkerToDraft(draft, { kind }).name);
+  for (let i = current; i < count; i++) change.added.push(addWorkerToDraft(draft, { kind, placement }).name);
   for (const name of removalOrder(draft, kind).slice(0, Math.max(0, current - count))) change.removed.push(removeWorkerFromDraft(draft, name).name);
   return change;
 }
@@ -50,7 +50,7 @@ function describe(changes: KindChange[]): string {
 
 export function planScale(intent: Extract<Intent, { kind: "scale" }>, ctx: PlanContext): Plan {
   const draft = startDraft(ctx);
-  const change = scaleKind(draft, intent.type, intent.count);
+  const change = scaleKind(draft, intent.type, intent.count, intent.placement);
   if (change.added.length + change.removed.length === 0)
     throw new PlanError("conflict", `there are already ${intent.count} ${kindLabel(intent.type, intent.count)}`);
   return finishWorkerPlan(draft, intent, `Scale ${describe([change])}`);
@@ -70,7 +70,7 @@ export function planPreset(intent: Extract<Intent, { kind: "preset" }>, ctx: Pla
       draft.warnings.push(`skipped the ${workerCatalogue[kind].label.toLowerCase()}: ${taken.join(", ")} already has its writer`);
       continue;
     }
-    changes.push(scaleKind(draft, kind, count));
+    changes.push(scaleKind(draft, kind, count, intent.placement));
   }
   if (changes.every((c) => c.added.length + c.removed.length === 0)) throw new PlanError("conflict", `the deployment already matches the ${intent.preset} preset`);
   return finishWorkerPlan(draft, intent, `Apply the ${preset.label} preset: ${describe(changes)}`);

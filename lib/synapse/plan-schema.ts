@@ -239,7 +239,7 @@ export const operationSchema = z.object({
 });
 export type Operation = z.infer<typeof operationSchema>;
 
-export type PlanErrorCode = "invalid" | "conflict" | "not_found" | "limit" | "stale";
+export type PlanErrorCode = "invalid" | "conflict" | "not_found" | "limit" | "stale" | "unprocessable";
 
 /**
  * Refused before anything is touched; the message says why, in the operator's words. The API

@@ -24,8 +24,9 @@ export function planIntent(intent: Intent, ctx: PlanContext): Plan {
   switch (i.kind) {
     case "add_worker": {
       const draft = startDraft(ctx);
-      const w = addWorkerToDraft(draft, { kind: i.type, name: i.name, port: i.port, resources: i.resources });
-      const where = w.httpPort !== null ? ` on port ${w.httpPort}` : "";
+      const w = addWorkerToDraft(draft, { kind: i.type, name: i.name, port: i.port, resources: i.resources, placement: i.placement });
+      const node = w.spec.placement?.node ? ` on ${w.spec.placement.node}` : "";
+      const where = (w.httpPort !== null ? ` on port ${w.httpPort}` : "") + node;
       return finishWorkerPlan(draft, i, `Add ${workerCatalogue[i.type].label.toLowerCase()} ${w.name}${where}`);
     }
     case "remove_worker": {
