@@ -3,7 +3,7 @@
 // document share them; the intent, plan and operation shapes come from lib/synapse/plan-schema.
 import { z } from "zod";
 import { workerKinds, presets } from "@/lib/synapse/catalogue";
-import { intentSchema, operationSchema, resourceLimitsSchema, workerNameSchema } from "@/lib/synapse/plan-schema";
+import { intentSchema, operationSchema, placementSchema, resourceLimitsSchema, workerNameSchema } from "@/lib/synapse/plan-schema";
 
 /** POST /api/workers: an add_worker intent without its kind. */
 export const addWorkerRequestSchema = z.object({
@@ -11,6 +11,7 @@ export const addWorkerRequestSchema = z.object({
   name: workerNameSchema.optional(),
   port: z.number().int().min(1024).max(65535).optional().describe("its http listener port (allocated when absent)"),
   resources: resourceLimitsSchema.optional(),
+  placement: placementSchema.optional().describe("on a Docker Swarm: where the worker starts (node), stays (pin) or may run (labels); 422 elsewhere"),
 }).strict();
 export type AddWorkerRequest = z.infer<typeof addWorkerRequestSchema>;
 
@@ -18,8 +19,8 @@ export const presetNames = Object.keys(presets) as [keyof typeof presets, ...(ke
 
 /** PUT /api/workers/scale: a count for one kind, or one of the guide's sizing presets. */
 export const scaleRequestSchema = z.union([
-  z.object({ type: z.enum(workerKinds), count: z.number().int().min(0).max(50) }).strict(),
-  z.object({ preset: z.enum(presetNames) }).strict(),
+  z.object({ type: z.enum(workerKinds), count: z.number().int().min(0).max(50), placement: placementSchema.optional() }).strict(),
+  z.object({ preset: z.enum(presetNames), placement: placementSchema.optional() }).strict(),
 ]);
 export type ScaleRequest = z.infer<typeof scaleRequestSchema>;
 

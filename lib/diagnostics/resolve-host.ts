@@ -35,7 +35,9 @@ export async function resolveHost(host: string, deps: Deps): Promise<ResolvedHos
     const u = deps.units.find((x) => x.networks.some((n) => n.ip === host)) ?? null;
     return { address: host, container: u ? ref(u) : null, how: `${host} is an address${u ? ` (container ${u.name})` : ""}` };
   }
-  const found = (host: string) => (u: UnitFacts) => u.name === host || u.labels["com.docker.compose.service"] === host;
+  // A stack's service is named <stack>_<service> and answers to <service> on the stack's networks.
+  const stackName = (u: UnitFacts) => (u.labels["com.docker.stack.namespace"] ? `${u.labels["com.docker.stack.namespace"]}_${host}` : null);
+  const found = (host: string) => (u: UnitFacts) => u.name === host || u.labels["com.docker.compose.service"] === host || u.name === stackName(u);
   let unit = onNet.find(found(host)) ?? null;
   if (!unit) {
     const inspected = await Promise.all(

@@ -1,4 +1,5 @@
 import "server-only";
+import type Docker from "dockerode";
 import { docker, DockerUnavailableError, isUnreachable } from "./client";
 import { demultiplexLogs } from "./containers";
 
@@ -16,9 +17,15 @@ const MAX_OUTPUT_BYTES = 64 * 1024;
  * end. Used for the load balancer's `nginx -t` and `nginx -s reload`; the command is an argv,
  * never a shell line. A command still running after `timeoutMs` is reported as a failure.
  */
-export async function execInContainer(id: string, argv: string[], timeoutMs = 15_000): Promise<ExecResult> {
+export async function execInContainer(
+  id: string,
+  argv: string[],
+  timeoutMs = 15_000,
+  /** `api`: another engine (a swarm node's, where the task's container is); `env`: e.g. a password kept off the argv. */
+  opts: { api?: Docker; env?: string[] } = {},
+): Promise<ExecResult> {
   try {
-    const exec = await docker().getContainer(id).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, Tty: false });
+    const exec = await (opts.api ?? docker()).getContainer(id).exec({ Cmd: argv, Env: opts.env, AttachStdout: true, AttachStderr: true, Tty: false });
     const stream = await exec.start({ hijack: true, stdin: false });
     const chunks: Buffer[] = [];
     let size = 0;

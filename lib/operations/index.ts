@@ -1,4 +1,5 @@
 import "server-only";
+import path from "node:path";
 import { exportCompose, exportComposeSecrets } from "@/lib/synapse/compose";
 import { planIntent } from "@/lib/synapse/plan";
 import type { PlanContext } from "@/lib/synapse/plan-context";
@@ -30,6 +31,8 @@ export function planSettings(env: Record<string, string | undefined> = process.e
   return {
     workerCommand: command ? command.split(/\s+/) : null,
     healthTimeoutMs: Number.isInteger(timeout) && timeout > 0 ? timeout : 120_000,
+    configDir: env.SYNAPSE_CONFIG_DIR ? path.resolve(env.SYNAPSE_CONFIG_DIR) : null,
+    sharedMediaStore: env.FLEET_SWARM_SHARED_MEDIA === "1",
   };
 }
 

@@ -1,5 +1,8 @@
 import "server-only";
+import { docker } from "@/lib/docker/client";
 import { ContainerRunner } from "@/lib/docker/containers";
+import { execInContainer } from "@/lib/docker/exec";
+import { nodeEngine } from "@/lib/docker/swarm/mode";
 import { connectionSettings } from "@/lib/diagnostics/connection-settings";
 import { subscriberAddresses } from "@/lib/diagnostics/redis";
 import { connectRedis } from "@/lib/diagnostics/redis-client";
@@ -34,6 +37,8 @@ export async function replicationSubscribers(d: Discovered, timeoutMs = 2_000): 
   const runner = new ContainerRunner();
   const anchor = d.drafts.find((p) => p.type === "main" && p.unit)?.unit ?? null;
   const where = await resolveHost(redis.host, { anchor, units: d.units, aliasesOf: async (id) => (await runner.specOf(id)).networks });
+  const unit = where.container ? d.units.find((u) => u.id === where.container?.id) : undefined;
+  if (unit?.swarm) return swarmSubscribers(unit.swarm, redis, timeoutMs);
   if (!where.address) return new Set();
   const signal = AbortSignal.timeout(timeoutMs);
   let session;
@@ -59,5 +64,35 @@ export async function replicationSubscribers(d: Discovered, timeoutMs = 2_000): 
     return null;
   } finally {
     session.close();
+  }
+}
+
+/**
+ * On a swarm, Redis's overlay address is not reachable from a dashboard off the overlay: Redis is
+ * asked from inside its own task container instead (`redis-cli CLIENT LIST` on its node's engine,
+ * the password in the environment, never on the argv). Null when no engine of that node is
+ * configured (FLEET_SWARM_NODE_ENGINES) or the task has no container yet: nothing can be said.
+ */
+async function swarmSubscribers(
+  swarm: NonNullable<Discovered["units"][number]["swarm"]>,
+  redis: { port: number; password: string | null },
+  timeoutMs: number,
+): Promise<Set<string> | null> {
+  const api = swarm.node ? nodeEngine(swarm.node.hostname) : null;
+  if (!api || !swarm.task) return null;
+  if (swarm.task.state !== "running") return new Set();
+  try {
+    const task = (await docker().getTask(swarm.task.id).inspect()) as { Status?: { ContainerStatus?: { ContainerID?: string } } };
+    const container = task.Status?.ContainerStatus?.ContainerID;
+    if (!container) return null;
+    const env = redis.password ? [`REDISCLI_AUTH=${redis.password}`] : [];
+    const res = await execInContainer(container, ["redis-cli", "-h", "127.0.0.1", "-p", String(redis.port), "--no-auth-warning", "CLIENT", "LIST"], timeoutMs, { api, env });
+    // Refused the password: Synapse's processes log in with the same one, so no one replicates.
+    if (/NOAUTH|WRONGPASS|invalid password/i.test(res.output)) return new Set();
+    if (res.exitCode !== 0) return null;
+    return subscriberAddresses(res.output);
+  } catch (err) {
+    logSafely("[operations] asking Redis in its task container for its subscribers failed:", err);
+    return null;
   }
 }

@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 export const PUT = apiRoute("PUT /api/workers/scale", async ({ req, body, principal, audit }) => {
   const request = scaleRequestSchema.parse(body);
   audit.detail = "preset" in request ? `preset ${request.preset}` : `${request.type} × ${request.count}`;
-  const intent: Intent = "preset" in request ? { kind: "preset", preset: request.preset } : { kind: "scale", type: request.type, count: request.count };
+  const placement = request.placement ? { placement: request.placement } : {};
+  const intent: Intent = "preset" in request ? { kind: "preset", preset: request.preset, ...placement } : { kind: "scale", type: request.type, count: request.count, ...placement };
   return accepted(await startOperation(intent, principal.name, confirmedOn(req)));
 });
