@@ -1,10 +1,14 @@
 import "server-only";
+import path from "node:path";
 import type Docker from "dockerode";
+import type { SwarmNode } from "@/lib/synapse/plan-schema";
 import { docker, DockerUnavailableError, isUnreachable } from "./client";
+import { swarmMode } from "./swarm/mode";
+import { listSwarmUnits, SWARM_SERVICE_LABEL } from "./swarm/units";
 
 /**
- * Where a process runs and how it is reached. Containers today; Swarm services can
- * implement the same shape later without the domain noticing.
+ * Where a process runs and how it is reached: a container, or on a swarm a service (its current
+ * task's node, addresses and ports), in one shape so the domain does not tell them apart.
  */
 export interface RuntimeUnit {
   id: string;
@@ -30,6 +34,8 @@ export interface RuntimeUnit {
     node: { id: string; hostname: string; address: string | null } | null;
     task: { id: string; state: string; error: string | null } | null;
   };
+  /** A Swarm service's placement constraints (`node.hostname == node2`…): what keeps it on a node. */
+  placement?: string[];
 }
 
 interface InspectCacheEntry {
@@ -81,8 +87,7 @@ function fromListing(c: Docker.ContainerInfo): RuntimeUnit {
   };
 }
 
-/** Every container on the engine, stopped ones included. One API call. */
-export async function listUnits(): Promise<RuntimeUnit[]> {
+async function listContainerUnits(): Promise<RuntimeUnit[]> {
   try {
     const list = await docker().listContainers({ all: true });
     // Details of containers that are gone would stay cached for good (one per removed worker).
@@ -96,11 +101,34 @@ export async function listUnits(): Promise<RuntimeUnit[]> {
 }
 
 /**
+ * What runs, and on a swarm its nodes (null otherwise). On a swarm: one unit per service, plus the
+ * manager's own containers that are not tasks (a dashboard or a tool beside it): a task container
+ * is already its service's unit. Containers: every container, stopped ones included, one API call.
+ */
+export async function listRuntime(): Promise<{ units: RuntimeUnit[]; nodes: SwarmNode[] | null }> {
+  const mode = await swarmMode().catch((err) => {
+    if (isUnreachable(err)) throw new DockerUnavailableError(err);
+    throw err;
+  });
+  if (!mode.swarm) return { units: await listContainerUnits(), nodes: null };
+  const dir = process.env.SYNAPSE_CONFIG_DIR ? path.resolve(process.env.SYNAPSE_CONFIG_DIR) : null;
+  const [swarm, containers] = await Promise.all([listSwarmUnits(docker(), dir), listContainerUnits()]);
+  return { units: [...swarm.units, ...containers.filter((c) => !(SWARM_SERVICE_LABEL in c.labels))], nodes: swarm.nodes };
+}
+
+/** Every unit: containers, or on a swarm its services and the manager's other containers. */
+export async function listUnits(): Promise<RuntimeUnit[]> {
+  return (await listRuntime()).units;
+}
+
+/**
  * Adds what only inspect knows (exact argv, environment, start time), or null when the container
  * is gone. Cached per container until an engine event about it arrives, so a steady topology
  * costs one listing.
  */
 export async function withDetails(unit: RuntimeUnit): Promise<RuntimeUnit | null> {
+  // A service's listing already carries its spec's argv and environment: nothing to inspect.
+  if (unit.swarm) return unit;
   const key = `${unit.state}`;
   let entry = inspectCache.get(unit.id);
   if (!entry || entry.key !== key) {
