@@ -42,7 +42,7 @@ export default defineConfig({
       },
       // The simulated 3-node swarm (lab/swarm, issue #15): one lab shared by every file, which drain
       // nodes and stop their engines: one at a time, never beside the other projects.
-      ...(askedForSwarm ? [{ extends: true, test: { name: "swarm", include: ["tests/swarm/**/*.test.ts"], fileParallelism: false } }] : []),
+      ...(askedForSwarm ? [{ extends: true as const, test: { name: "swarm", include: ["tests/swarm/**/*.test.ts"], fileParallelism: false } }] : []),
     ],
   },
 });
