@@ -8,16 +8,21 @@ import path from "node:path";
 // --with-dashboard`) instead of a server it starts on the host: its URL and admin password come from
 // `lab.sh env`, read here so a stale environment cannot point the run elsewhere.
 const target = process.env.FLEET_E2E_TARGET ?? "host";
-if (target !== "host" && target !== "container") throw new Error(`FLEET_E2E_TARGET must be host or container, not ${JSON.stringify(target)}`);
+if (target !== "host" && target !== "container" && target !== "swarm") throw new Error(`FLEET_E2E_TARGET must be host, container or swarm, not ${JSON.stringify(target)}`);
 const onContainer = target === "container";
+const onSwarm = target === "swarm";
+/** `KEY=value` lines (what lab.sh env and swarm.sh env print) as a map. */
+const envLines = (script: string) =>
+  new Map(
+    execFileSync("bash", [path.join(import.meta.dirname, ...script.split("/")), "env"], { encoding: "utf8" })
+      .split("\n")
+      .filter((line) => line.includes("="))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const),
+  );
 let containerURL = "";
 if (onContainer) {
   if (process.env.FLEET_E2E_DB) throw new Error("FLEET_E2E_TARGET=container runs the lab's dashboard container, whose database is its own: FLEET_E2E_DB does not apply");
-  const env = new Map(
-    execFileSync("bash", [path.join(import.meta.dirname, "lab", "lab.sh"), "env"], { encoding: "utf8" })
-      .split("\n")
-      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const),
-  );
+  const env = envLines("lab/lab.sh");
   const url = env.get("FLEET_LAB_DASHBOARD_URL");
   const password = env.get("FLEET_LAB_DASHBOARD_PASSWORD");
   if (!url || !password) throw new Error("FLEET_E2E_TARGET=container: the lab has no dashboard; run `bash lab/lab.sh up workers --with-dashboard` first");
@@ -25,10 +30,34 @@ if (onContainer) {
   process.env.FLEET_E2E_PASSWORD = password;
 }
 
+// FLEET_E2E_TARGET=swarm: e2e/swarm.flow.ts (issue #15 §9) against a dashboard this config starts
+// on the swarm lab (lab/swarm, `bash lab/lab.sh up swarm`): the manager's engine, the swarm's config
+// dir, Prometheus and node engines, read from `swarm.sh env` here so that the compose lab's
+// environment npm test exports cannot point the run at the other lab. The workers (the specs, their
+// docker CLI calls) and the server inherit them; its database is SQLite in a data dir of its own.
+if (onSwarm) {
+  if (process.env.FLEET_E2E_DB) throw new Error("FLEET_E2E_TARGET=swarm runs on SQLite in its own data dir: FLEET_E2E_DB does not apply");
+  const env = envLines("lab/swarm/swarm.sh");
+  const need = (key: string) => {
+    const v = env.get(key);
+    if (!v) throw new Error(`FLEET_E2E_TARGET=swarm: swarm.sh env has no ${key}; bring the swarm lab up with \`bash lab/lab.sh up swarm\``);
+    return v;
+  };
+  for (const [key, value] of env) if (key.startsWith("FLEET_LAB_SWARM_")) process.env[key] = value;
+  process.env.DOCKER_HOST = need("FLEET_LAB_SWARM_MANAGER");
+  process.env.SYNAPSE_CONFIG_DIR = need("FLEET_LAB_SWARM_CONFIG_DIR");
+  process.env.FLEET_PROMETHEUS_URL = need("FLEET_LAB_SWARM_PROMETHEUS_URL");
+  process.env.FLEET_SWARM_NODE_ENGINES = need("FLEET_SWARM_NODE_ENGINES");
+  delete process.env.DATABASE_URL;
+  delete process.env.FLEET_RUNTIME;
+  process.env.FLEET_E2E_DATA_DIR ??= path.join(os.tmpdir(), `fleet-e2e-swarm-${process.pid}`);
+}
+
 // Set once in the main process; the workers inherit the same values through the environment.
 process.env.FLEET_E2E_PASSWORD ??= crypto.randomBytes(18).toString("base64url");
 process.env.FLEET_E2E_DATA_DIR ??= path.join(os.tmpdir(), `fleet-e2e-${process.pid}`);
-const port = Number(process.env.FLEET_E2E_PORT ?? 3100);
+// The swarm run has a port of its own, so it may run while a host run's server is up.
+const port = Number(process.env.FLEET_E2E_PORT ?? (onSwarm ? 3150 : 3100));
 
 // FLEET_E2E_DB=postgres: the access and lifecycle specs against a dashboard on PostgreSQL, in
 // FLEET_E2E_DATABASE_URL (a fresh schema: npm test makes one per run and drops it after). The
@@ -50,6 +79,7 @@ const projects = [
   {
     name: "lifecycle",
     testMatch: /.*\.flow\.ts/,
+    testIgnore: /(^|\/)swarm\.flow\.ts$/, // the swarm lab's story: FLEET_E2E_TARGET=swarm
     dependencies: ["chromium", "api"],
     use: { storageState: "e2e/.auth/admin.json" },
   },
@@ -60,6 +90,11 @@ const containerProjects = [
   { name: "setup", testMatch: /auth\.setup\.ts/ },
   { name: "chromium", testMatch: /(^|\/)(topology|logs)\.spec\.ts$/, dependencies: ["setup"], use: { storageState: "e2e/.auth/admin.json" } },
   { name: "lifecycle", testMatch: /(^|\/)lifecycle\.flow\.ts$/, dependencies: ["chromium"], use: { storageState: "e2e/.auth/admin.json" } },
+];
+// On the swarm lab: its one story, after signing in.
+const swarmProjects = [
+  { name: "setup", testMatch: /auth\.setup\.ts/ },
+  { name: "swarm", testMatch: /(^|\/)swarm\.flow\.ts$/, dependencies: ["setup"], use: { storageState: "e2e/.auth/admin.json" } },
 ];
 const postgresProjects = [
   { name: "setup", testMatch: /auth\.setup\.ts/ },
@@ -75,7 +110,7 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  globalSetup: "./e2e/guard.ts",
+  globalSetup: onSwarm ? "./e2e/swarm-guard.ts" : "./e2e/guard.ts",
   use: {
     baseURL: onContainer ? containerURL : `http://localhost:${port}`,
     trace: "retain-on-failure",
@@ -85,7 +120,7 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     },
   },
-  projects: onContainer ? containerProjects : onPostgres ? postgresProjects : projects,
+  projects: onContainer ? containerProjects : onSwarm ? swarmProjects : onPostgres ? postgresProjects : projects,
   webServer: onContainer ? undefined : {
     command: `bash scripts/e2e-server.sh ${port}`,
     url: `http://localhost:${port}/api/health`,
