@@ -57,6 +57,19 @@ ensure_lab() {
   set +a
 }
 
+# The simulated 3-node swarm (lab/swarm, issue 15), made from the compose lab's image (built here if
+# missing; the compose lab itself need not run), and the environment of a dashboard on it: the
+# manager's engine, the swarm's config dir and Prometheus, each node's engine (FLEET_LAB_SWARM_* too).
+ensure_swarm_lab() {
+  say "Bringing up the swarm lab (three nodes; the lab image loaded into each)"
+  bash "$ROOT/lab/lab.sh" build
+  bash "$ROOT/lab/lab.sh" up swarm
+  set -a
+  eval "$(bash "$ROOT/lab/lab.sh" env swarm)"
+  set +a
+  export DOCKER_HOST="$FLEET_LAB_SWARM_MANAGER" SYNAPSE_CONFIG_DIR="$FLEET_LAB_SWARM_CONFIG_DIR" FLEET_PROMETHEUS_URL="$FLEET_LAB_SWARM_PROMETHEUS_URL"
+}
+
 # A production build of the dashboard, rebuilt only when a source file is newer than it.
 ensure_build() {
   local stamp="$ROOT/.next/BUILD_ID"
