@@ -13,7 +13,8 @@ export const STATS_HISTORY = 30;
 
 /** Applies one live event to the cached topology; returns null when only a refetch can tell. */
 export function applyLiveEvent(t: Topology, e: LiveEvent): Topology | null {
-  if (e.type === "engine") return null;
+  // A node's state decides stranded flags and counts the server works out: only a refetch can tell.
+  if (e.type === "engine" || e.type === "node") return null;
   const hit = t.processes.some((p) => p.container?.id === e.containerId) || t.services.some((s) => s.containerId === e.containerId);
   // A container we do not know that is created or started may be a new process: only discovery can say.
   if (!hit) return e.type === "container" && (e.action === "create" || e.action === "start") ? null : t;
@@ -28,6 +29,14 @@ export function applyLiveEvent(t: Topology, e: LiveEvent): Topology | null {
           : p,
       ),
       services: t.services.map((s) => (s.containerId === e.containerId ? { ...s, state: e.state!, health: e.state === "running" ? "healthy" : "stopped" } : s)),
+    };
+  }
+  if (e.type === "placement") {
+    // A service's task moved: the card follows it to its node without a reload.
+    return {
+      ...t,
+      processes: t.processes.map((p) => (p.container?.id === e.containerId ? { ...p, node: e.node, task: e.task, address: e.address } : p)),
+      services: t.services.map((s) => (s.containerId === e.containerId ? { ...s, node: e.node } : s)),
     };
   }
   if (e.type === "health") {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { workerTypes } from "@/lib/synapse/types";
+import { swarmNodeSchema } from "@/lib/synapse/plan-schema";
 
 /** Browser-safe: the shapes of the topology API, the single source of its types and OpenAPI. */
 export const healthSchema = z.enum(["healthy", "unhealthy", "starting", "stopped", "unknown"]).describe(
@@ -32,6 +33,14 @@ export const containerRefSchema = z.object({
   composeService: z.string().nullable(),
 });
 
+/** On a swarm: the node a process's task runs on, and that task (issue #15 §4). */
+export const nodeRefSchema = z.object({ id: z.string(), hostname: z.string(), address: z.string().nullable() });
+export const taskRefSchema = z.object({
+  id: z.string(),
+  state: z.string().describe("Swarm's task state: new, pending, assigned, preparing, starting, running, failed, shutdown…"),
+  error: z.string().nullable(),
+});
+
 export const processSchema = z.object({
   name: z.string().describe("worker_name, or 'main' for the main process"),
   type: z.enum(workerTypes),
@@ -45,6 +54,11 @@ export const processSchema = z.object({
   address: z.string().nullable(),
   container: containerRefSchema.nullable(),
   stats: statsSampleSchema.nullable(),
+  /** Swarm only (absent for containers): where it runs now, and why there are no stats when there are none. */
+  node: nodeRefSchema.nullable().optional(),
+  task: taskRefSchema.nullable().optional(),
+  stranded: z.boolean().optional().describe("pinned to a node that is down or drained: its task cannot run elsewhere"),
+  statsUnavailable: z.string().optional().describe("why the engine gives no resource samples for it"),
 });
 
 export const serviceSchema = z.object({
@@ -53,7 +67,8 @@ export const serviceSchema = z.object({
   state: z.string(),
   health: healthSchema,
   image: z.string(),
-  containerId: z.string(),
+  containerId: z.string().describe("its container's id; on a swarm its service's id"),
+  node: nodeRefSchema.nullable().optional(),
 });
 
 export const routeSchema = z.object({
@@ -70,6 +85,7 @@ export const topologySchema = z.object({
   docker: z.object({ reachable: z.boolean(), version: z.string().nullable(), error: z.string().nullable() }),
   processes: z.array(processSchema),
   services: z.array(serviceSchema),
+  nodes: z.array(swarmNodeSchema).optional().describe("the swarm's nodes, when the deployment runs as Swarm services"),
   routes: z.array(routeSchema),
   warnings: z.array(z.string()),
   prometheus: z.object({ url: z.string().nullable(), source: z.enum(["env", "discovered", "none"]) }).describe("where the dashboard reads metrics"),
@@ -81,6 +97,9 @@ export const liveEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("health"), containerId: z.string(), health: healthSchema }),
   z.object({ type: z.literal("stats"), containerId: z.string(), sample: statsSampleSchema }),
   z.object({ type: z.literal("engine"), reachable: z.boolean(), error: z.string().nullable() }),
+  // Swarm: a service's task moved (another task, another node, a new overlay address), or a node changed.
+  z.object({ type: z.literal("placement"), containerId: z.string(), node: nodeRefSchema.nullable(), task: taskRefSchema.nullable(), address: z.string().nullable() }),
+  z.object({ type: z.literal("node"), nodeId: z.string(), state: z.string(), availability: z.string() }),
 ]);
 
 export type Health = z.infer<typeof healthSchema>;
@@ -90,3 +109,4 @@ export type InfraService = z.infer<typeof serviceSchema>;
 export type Route = z.infer<typeof routeSchema>;
 export type Topology = z.infer<typeof topologySchema>;
 export type LiveEvent = z.infer<typeof liveEventSchema>;
+export type NodeRef = z.infer<typeof nodeRefSchema>;

@@ -9,11 +9,13 @@ const units: RuntimeUnit[] = [];
 let engineAway = false;
 vi.mock("@/lib/docker/runtime", async () => {
   const { DockerUnavailableError } = await import("@/lib/docker/client");
+  const listUnits = async () => {
+    if (engineAway) throw new DockerUnavailableError(Object.assign(new Error("connect ENOENT /var/run/docker.sock"), { code: "ENOENT" }));
+    return units;
+  };
   return {
-    listUnits: async () => {
-      if (engineAway) throw new DockerUnavailableError(Object.assign(new Error("connect ENOENT /var/run/docker.sock"), { code: "ENOENT" }));
-      return units;
-    },
+    listUnits,
+    listRuntime: async () => ({ units: await listUnits(), nodes: null }),
     withDetails: async (u: RuntimeUnit) => u,
     engineVersion: async () => ({ version: "20.10.24", apiVersion: "1.41" }),
   };

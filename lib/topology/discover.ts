@@ -1,7 +1,7 @@
 import "server-only";
 import path from "node:path";
 import type { Health, InfraService, SynapseProcess, Topology } from "@/lib/contract/topology";
-import { listUnits, withDetails, engineVersion, type RuntimeUnit } from "@/lib/docker/runtime";
+import { listRuntime, withDetails, engineVersion, type RuntimeUnit } from "@/lib/docker/runtime";
 import { DockerUnavailableError } from "@/lib/docker/client";
 import { parseSynapseCommand } from "@/lib/synapse/command";
 import { healthListener, metricsListener, type HomeserverConfig, type WorkerConfig } from "@/lib/synapse/config";
@@ -15,6 +15,8 @@ import { latestStats } from "./stats-cache";
 import { nginxRoutes, routesFromLabels } from "./routes";
 import { synapseVersion } from "./version";
 import { prometheusSourceFrom } from "@/lib/prometheus/url";
+import type { SwarmNode } from "@/lib/synapse/plan-schema";
+import { healthFromSwarm, serviceName, strandedWarning, swarmFields, swarmProbeTarget } from "./swarm";
 
 export const FLEET_WORKER_LABEL = "io.synapse-fleet.worker";
 
@@ -55,7 +57,8 @@ function containerRef(u: RuntimeUnit): NonNullable<SynapseProcess["container"]> 
   };
 }
 
-function probeTarget(address: string | null, listeners: WorkerConfig["listeners"]): ProbeTarget {
+function probeTarget(u: RuntimeUnit, address: string | null, listeners: WorkerConfig["listeners"]): ProbeTarget {
+  if (u.swarm) return swarmProbeTarget(u, listeners);
   const http = healthListener(listeners);
   const metrics = metricsListener(listeners);
   return { address, httpPort: http?.port ?? null, tcpPort: http ? null : (metrics?.port ?? null) };
@@ -84,10 +87,11 @@ async function processFromUnit(
     address,
     container: containerRef(u),
     unit: u,
+    ...swarmFields(u),
   };
   if (cmd.app === "synapse.app.homeserver") {
     const listeners = hs?.listeners ?? [];
-    return { ...base, name: "main", type: "main", streams: [], configFile: null, listeners, probe: probeTarget(address, listeners) };
+    return { ...base, name: "main", type: "main", streams: [], configFile: null, listeners, probe: probeTarget(u, address, listeners) };
   }
   const workerPath = cmd.configPaths.length > 1 ? cmd.configPaths[cmd.configPaths.length - 1] : null;
   const hostPath = workerPath ? await hostPathOf(workerPath, u.mounts, mainConfig, dir) : null;
@@ -112,7 +116,7 @@ async function processFromUnit(
     streams: role.streams,
     configFile: hostPath && dir ? path.relative(dir, hostPath) : (workerPath ?? null),
     listeners,
-    probe: probeTarget(address, listeners),
+    probe: probeTarget(u, address, listeners),
   };
 }
 
@@ -139,6 +143,8 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
   drafts: ProcessDraft[];
   services: Array<InfraService & { unit: RuntimeUnit }>;
   units: RuntimeUnit[];
+  /** The swarm's nodes; null when the deployment runs as plain containers. */
+  nodes: SwarmNode[] | null;
   docker: Topology["docker"];
   warnings: string[];
 }> {
@@ -146,14 +152,15 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
   const dir = configDir();
   if (!dir) warnings.push("SYNAPSE_CONFIG_DIR is not set: worker types and listeners cannot be read");
   // The config and the engine's listing do not depend on each other: read both at once.
-  const [hsResult, unitsResult] = await Promise.allSettled([dir ? readHomeserver(dir) : Promise.resolve(null), listUnits()]);
+  const [hsResult, unitsResult] = await Promise.allSettled([dir ? readHomeserver(dir) : Promise.resolve(null), listRuntime()]);
   let hs: HomeserverConfig | null = null;
   if (hsResult.status === "fulfilled") hs = hsResult.value;
   else warnings.push(`homeserver.yaml: ${(hsResult.reason as Error).message}`);
 
   let units: RuntimeUnit[] = [];
+  let nodes: SwarmNode[] | null = null;
   let dockerState: Topology["docker"] = { reachable: true, version: null, error: null };
-  if (unitsResult.status === "fulfilled") units = unitsResult.value;
+  if (unitsResult.status === "fulfilled") ({ units, nodes } = unitsResult.value);
   // DOCKER_HOST may carry credentials (tcp://user:pass@host), and the engine's errors quote it.
   else if (unitsResult.reason instanceof DockerUnavailableError) dockerState = { reachable: false, version: null, error: maskValue(unitsResult.reason.message) };
   else throw unitsResult.reason;
@@ -166,7 +173,7 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
         const detailed = await withDetails(u);
         if (!detailed) return null;
         const draft = await processFromUnit(detailed, dir, hs, warnings);
-        if (draft && opts.probe && draft.unit) draft.health = probeHealth(draft.unit.state, draft.unit.startedAt, draft.probe);
+        if (draft && opts.probe && draft.unit) draft.health = healthOf(draft.unit, draft.probe);
         return draft;
       }),
     )
@@ -187,6 +194,12 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
   const seen = new Map<string, number>();
   for (const p of found) seen.set(p.name, (seen.get(p.name) ?? 0) + 1);
   for (const [name, n] of seen) if (n > 1) warnings.push(`worker_name ${name} is used by ${n} containers: replication positions will collide`);
+  for (const p of found) {
+    const stranded = strandedWarning(p.name, p.unit, nodes);
+    if (!stranded) continue;
+    p.stranded = true;
+    warnings.push(stranded);
+  }
 
   found.sort((a, b) => (typeOrder.get(a.type) ?? 9999) - (typeOrder.get(b.type) ?? 9999) || a.name.localeCompare(b.name, "en", { numeric: true }));
 
@@ -198,10 +211,17 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
     if (!kind) return [];
     if (ourNetworks.size > 0 && !u.networks.some((n) => ourNetworks.has(n.name))) return [];
     const health = u.state !== "running" ? "stopped" : u.dockerHealth === "unhealthy" ? "unhealthy" : u.dockerHealth === "starting" ? "starting" : "healthy";
-    return [{ kind, name: u.labels["com.docker.compose.service"] ?? u.name, state: u.state, health, image: u.image, containerId: u.id, unit: u } as const];
+    const node = u.swarm ? { node: u.swarm.node } : {};
+    return [{ kind, name: serviceName(u), state: u.state, health, image: u.image, containerId: u.id, ...node, unit: u } as const];
   });
   // Warnings quote parser and engine errors, and a YAML error quotes the offending line of the file.
-  return { dir, hs, drafts: found, services, units, docker: dockerState, warnings: warnings.map(maskValue) };
+  return { dir, hs, drafts: found, services, units, nodes, docker: dockerState, warnings: warnings.map(maskValue) };
+}
+
+/** One probe; a swarm task that cannot be probed from here takes Swarm's word (lib/topology/swarm.ts). */
+function healthOf(u: RuntimeUnit, probe: ProbeTarget): Promise<Health> {
+  if (u.swarm && !probe.address) return Promise.resolve(healthFromSwarm(u));
+  return probeHealth(u.state, u.startedAt, probe);
 }
 
 let engineCache: { at: number; value: { version: string } | null } | null = null;
@@ -256,6 +276,7 @@ async function topologyFrom(d: Awaited<ReturnType<typeof discoverDrafts>>): Prom
     docker: { ...d.docker, version: engine?.version ?? null },
     processes,
     services: d.services.map(({ unit: _unit, ...s }) => s),
+    ...(d.nodes ? { nodes: d.nodes } : {}),
     prometheus: prometheusSourceFrom(process.env.FLEET_PROMETHEUS_URL, d.services),
     // An nginx entrypoint routes by its config file; otherwise the Traefik labels say. A Traefik rule
     // may match on a header value (Headers(`Authorization`, `Bearer …`)).

@@ -204,7 +204,8 @@ export function strandedOn(constraints: string[], nodes: SwarmNode[]): SwarmNode
     const m = /^\s*node\.(id|hostname)\s*==\s*(\S+)\s*$/.exec(c);
     if (!m) continue;
     const node = nodes.find((n) => (m[1] === "id" ? n.id === m[2] : n.hostname === m[2]));
-    if (node && (node.state !== "ready" || node.availability !== "active")) return node;
+    // A paused node keeps its tasks running; a drained or lost one does not.
+    if (node && (node.state !== "ready" || node.availability === "drain")) return node;
   }
   return null;
 }
