@@ -9,12 +9,16 @@ import { MAX_PATTERN_CHARS } from "@/lib/logs/pattern";
 export const MAX_TAIL = 10_000;
 export const DEFAULT_TAIL = 500;
 
-/** One log line of one process. `ts` is Docker's RFC 3339 timestamp with nanoseconds: it orders and resumes. */
+/**
+ * One log line of one process. `ts` is Docker's RFC 3339 timestamp with nanoseconds: it orders and
+ * resumes. `node` is the Swarm node (hostname) whose task wrote it; absent outside a swarm.
+ */
 export const logLineSchema = z.object({
   ts: z.string(),
   worker: z.string(),
   stream: z.enum(["stdout", "stderr", "file"]),
   text: z.string(),
+  node: z.string().optional(),
 });
 export type LogLine = z.infer<typeof logLineSchema>;
 
@@ -49,5 +53,7 @@ export const logStatusSchema = z.object({
   worker: z.string(),
   state: z.enum(["streaming", "stopped", "restarted", "error"]),
   message: z.string().optional(),
+  /** On a swarm: the node the worker's current task runs on. */
+  node: z.string().optional(),
 });
 export type LogStatus = z.infer<typeof logStatusSchema>;

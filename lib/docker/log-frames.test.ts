@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FrameDemuxer, RawDecoder } from "./log-frames";
 
-function frame(stream: 1 | 2, text: string): Buffer {
+function frame(stream: 1 | 2 | 3, text: string): Buffer {
   const payload = Buffer.from(text, "utf8");
   const header = Buffer.alloc(8);
   header[0] = stream;
@@ -13,6 +13,22 @@ const TS1 = "2026-11-26T18:00:00.000000001Z";
 const TS2 = "2026-11-26T18:00:00.000000002Z";
 
 describe("FrameDemuxer", () => {
+  it("hands the engine's own error frames (type 3) to onSystem and never shows them as the process's lines, however the bytes are cut", () => {
+    const bytes = Buffer.concat([
+      frame(1, `${TS1} before\n`),
+      frame(3, "Error grabbing logs: rpc error: code = Unknown desc = node xyz is not available\n"),
+      frame(1, `${TS2} after\n`),
+    ]);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const said: string[] = [];
+      const d = new FrameDemuxer(true, (m) => said.push(m));
+      const lines = [...d.push(bytes.subarray(0, cut)), ...d.push(bytes.subarray(cut))];
+      expect(lines.map((l) => l.text)).toEqual(["before", "after"]);
+      expect(said).toEqual(["Error grabbing logs: rpc error: code = Unknown desc = node xyz is not available"]);
+    }
+    expect(new FrameDemuxer().push(bytes).map((l) => l.text)).toEqual(["before", "after"]);
+  });
+
   it("splits stdout and stderr frames into lines with the engine's ts", () => {
     const d = new FrameDemuxer();
     const lines = d.push(Buffer.concat([frame(1, `${TS1} hello\n`), frame(2, `${TS2} oops\n`)]));

@@ -77,12 +77,19 @@ function hasTimestampPrefix(line: string): boolean {
   return line.length >= 20 && line.charCodeAt(4) === 45 /* - */ && line.charCodeAt(10) === 84 /* T */ && line.charCodeAt(13) === 58 /* : */;
 }
 
+/** Frame type 3: the engine's own error about the stream (a Swarm log stream's "node … is not available"), not a process line. */
+const SYSTEM_ERR = 3;
+
 /** Reassembles the 8-byte-header frames of a non-TTY log stream, across chunk boundaries. */
 export class FrameDemuxer {
   private pending: Buffer | null = null;
   private readonly splitters: Record<1 | 2, LineSplitter>;
 
-  constructor(timestamps = true) {
+  /** `onSystem` hears the engine's own error frames, one message each; without it they are dropped, never shown as the process's lines. */
+  constructor(
+    timestamps = true,
+    private readonly onSystem?: (message: string) => void,
+  ) {
     this.splitters = { 1: new LineSplitter("stdout", timestamps), 2: new LineSplitter("stderr", timestamps) };
   }
 
@@ -102,6 +109,12 @@ export class FrameDemuxer {
       const type = buf[pos];
       const size = buf.readUInt32BE(pos + 4);
       if (buf.length - pos - 8 < size) break;
+      if (type === SYSTEM_ERR) {
+        const message = buf.toString("utf8", pos + 8, pos + 8 + Math.min(size, 4096)).trim();
+        if (message) this.onSystem?.(message);
+        pos += 8 + size;
+        continue;
+      }
       const stream: 1 | 2 = type === 2 ? 2 : 1; // 0 (stdin) and 1 are shown as stdout
       if (run.length > 0 && stream !== runStream) {
         this.splitters[runStream].push(run, out);

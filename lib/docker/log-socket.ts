@@ -1,10 +1,11 @@
 import "server-only";
 import net from "node:net";
 import { Transform, type Readable } from "node:stream";
+import type Docker from "dockerode";
 import { docker } from "./client";
 
 /**
- * GET /containers/{id}/logs over a plain socket as HTTP/1.0. The engine writes and flushes every
+ * GET /containers/{id}/logs (or a Swarm task's /tasks/{id}/logs, same frames) over a plain socket as HTTP/1.0. The engine writes and flushes every
  * log line on its own; over HTTP/1.1 that makes one chunk per line, and Node's HTTP client runs
  * its parser and stream machinery once per chunk — about a third of the dashboard's CPU when a
  * worker logs 50,000 lines a second. An HTTP/1.0 answer is the bare byte stream until the engine
@@ -27,8 +28,8 @@ export class EngineHttpError extends Error {
 type Endpoint = { path: string } | { host: string; port: number };
 
 /** Where the engine listens, when it speaks plain HTTP; null otherwise. */
-async function plainEndpoint(): Promise<Endpoint | null> {
-  const modem = docker().modem as unknown as { socketPath?: string | (() => Promise<string>); host?: string; port?: string | number; protocol?: string };
+async function plainEndpoint(api: Docker): Promise<Endpoint | null> {
+  const modem = api.modem as unknown as { socketPath?: string | (() => Promise<string>); host?: string; port?: string | number; protocol?: string };
   if (modem.socketPath) return { path: typeof modem.socketPath === "function" ? await modem.socketPath() : modem.socketPath };
   if (modem.host && modem.protocol === "http") return { host: modem.host, port: Number(modem.port ?? 2375) };
   return null;
@@ -103,14 +104,15 @@ export class ChunkedDecoder extends Transform {
 }
 
 /**
- * Opens the log stream; resolves with the body as a paused-until-read stream once the engine has
- * said 200, or rejects with its status and message. Null when the engine is not on plain HTTP.
+ * Opens the log stream at `resource` (e.g. "/containers/<id>/logs", already encoded) on `api`'s
+ * engine; resolves with the body as a paused-until-read stream once the engine has said 200, or
+ * rejects with its status and message. Null when the engine is not on plain HTTP.
  */
-export async function dialPlainLogStream(containerId: string, query: Record<string, string | number | boolean>): Promise<Readable | null> {
-  const endpoint = await plainEndpoint();
+export async function dialPlainLogStream(resource: string, query: Record<string, string | number | boolean>, api: Docker = docker()): Promise<Readable | null> {
+  const endpoint = await plainEndpoint(api);
   if (!endpoint) return null;
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, typeof v === "boolean" ? (v ? "1" : "0") : String(v)]));
-  const request = `GET /containers/${encodeURIComponent(containerId)}/logs?${qs} HTTP/1.0\r\nHost: docker\r\nUser-Agent: synapse-fleet\r\n\r\n`;
+  const request = `GET ${resource}?${qs} HTTP/1.0\r\nHost: docker\r\nUser-Agent: synapse-fleet\r\n\r\n`;
   return new Promise<Readable>((resolve, reject) => {
     const socket = "path" in endpoint ? net.connect({ path: endpoint.path }) : net.connect({ host: endpoint.host, port: endpoint.port });
     let head: Buffer = Buffer.alloc(0);

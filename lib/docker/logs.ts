@@ -1,4 +1,5 @@
 import "server-only";
+import type Docker from "dockerode";
 import { docker, DockerUnavailableError, isUnreachable } from "./client";
 import { FrameDemuxer, RawDecoder, type RawLogLine } from "./log-frames";
 import { dialPlainLogStream } from "./log-socket";
@@ -34,10 +35,10 @@ export function openLogStreams(): number {
 const ttyOf = new Map<string, boolean>();
 
 /** Whether the container runs with a TTY (then its log stream is raw, not multiplexed). Cached: a container's Tty never changes. */
-async function isTty(containerId: string): Promise<boolean> {
+async function isTty(containerId: string, api: Docker): Promise<boolean> {
   const known = ttyOf.get(containerId);
   if (known !== undefined) return known;
-  const info = await docker().getContainer(containerId).inspect();
+  const info = await api.getContainer(containerId).inspect();
   const tty = Boolean(info.Config.Tty);
   if (ttyOf.size > 1000) ttyOf.clear();
   ttyOf.set(containerId, tty);
@@ -59,17 +60,48 @@ export async function containerRunning(containerId: string): Promise<boolean> {
 /**
  * Reads a container's log lines with the engine's timestamps, stdout and stderr apart, calling
  * `onLines` with each decoded chunk's lines. Streamed in both modes, so a large range is never
- * buffered whole.
+ * buffered whole. `api` is the engine the container runs on (a Swarm node's, for a task's container).
  */
 export async function openContainerLogs(
   containerId: string,
   opts: ContainerLogOptions,
   onLines: (lines: RawLogLine[]) => void,
+  api: Docker = docker(),
 ): Promise<ContainerLogStream> {
+  return openEngineLogs({ api, resource: `/containers/${encodeURIComponent(containerId)}/logs`, tty: () => isTty(containerId, api), missing: "no such container" }, opts, onLines);
+}
+
+/**
+ * A Swarm task's log through the manager (GET /tasks/{id}/logs): the same frames as a container's,
+ * plus the engine's own error frames (a node that is not available), which go to `onSystem`.
+ * The engine ignores `until` here; callers filter by ts.
+ */
+export async function openTaskLogStream(
+  taskId: string,
+  tty: boolean,
+  opts: ContainerLogOptions,
+  onLines: (lines: RawLogLine[]) => void,
+  onSystem: (message: string) => void,
+  api: Docker = docker(),
+): Promise<ContainerLogStream> {
+  return openEngineLogs({ api, resource: `/tasks/${encodeURIComponent(taskId)}/logs`, tty: async () => tty, missing: "no such task", onSystem }, opts, onLines);
+}
+
+interface LogResource {
+  api: Docker;
+  /** The path of the logs endpoint, encoded. */
+  resource: string;
+  tty: () => Promise<boolean>;
+  /** What a 404 means, for the fallback's message. */
+  missing: string;
+  onSystem?: (message: string) => void;
+}
+
+async function openEngineLogs(src: LogResource, opts: ContainerLogOptions, onLines: (lines: RawLogLine[]) => void): Promise<ContainerLogStream> {
   let stream: LogStreamBody;
   let tty: boolean;
   try {
-    tty = await isTty(containerId);
+    tty = await src.tty();
     const query = {
       follow: opts.follow,
       stdout: true,
@@ -79,13 +111,13 @@ export async function openContainerLogs(
       ...(opts.since ? { since: opts.since } : {}),
       ...(opts.until ? { until: opts.until } : {}),
     };
-    stream = (await dialPlainLogStream(containerId, query)) ?? (await dialLogStream(containerId, query));
+    stream = (await dialPlainLogStream(src.resource, query, src.api)) ?? (await dialLogStream(src, query));
   } catch (err) {
     if (isUnreachable(err)) throw new DockerUnavailableError(err);
     throw err;
   }
   open++;
-  const decoder = tty ? new RawDecoder() : new FrameDemuxer();
+  const decoder = tty ? new RawDecoder() : new FrameDemuxer(true, src.onSystem);
   let closed = false;
   let resolveDone = () => {};
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -125,18 +157,19 @@ export async function openContainerLogs(
 type LogStreamBody = NodeJS.ReadableStream & { destroy?: () => void };
 
 /**
- * GET /containers/{id}/logs as a stream in both modes: dockerode's `logs()` buffers the whole
- * body unless following, and a bounded read of a large log must not be held in memory at once.
+ * The logs endpoint as a stream in both modes, through dockerode's modem (TLS, SSH): its `logs()`
+ * buffers the whole body unless following, and a bounded read of a large log must not be held in
+ * memory at once.
  */
-function dialLogStream(containerId: string, query: Record<string, unknown>): Promise<LogStreamBody> {
-  const modem = docker().modem as unknown as { dial(opts: object, cb: (err: Error | null, data: unknown) => void): void };
+function dialLogStream(src: LogResource, query: Record<string, unknown>): Promise<LogStreamBody> {
+  const modem = src.api.modem as unknown as { dial(opts: object, cb: (err: Error | null, data: unknown) => void): void };
   return new Promise((resolve, reject) => {
     modem.dial(
       {
-        path: `/containers/${encodeURIComponent(containerId)}/logs?`,
+        path: `${src.resource}?`,
         method: "GET",
         isStream: true,
-        statusCodes: { 200: true, 404: "no such container", 500: "server error" },
+        statusCodes: { 200: true, 404: src.missing, 500: "server error", 503: "node is not available" },
         options: query,
       },
       (err, data) => (err ? reject(err) : resolve(data as LogStreamBody)),

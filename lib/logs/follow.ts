@@ -4,6 +4,7 @@ import { engineEvents } from "@/lib/docker/events";
 import { ReorderBuffer } from "./merge";
 import type { LogRequest } from "./query";
 import { currentContainers, type LogTarget } from "./resolve";
+import { TaskLogSource } from "./task-source";
 import { WorkerLogSource } from "./worker-source";
 import { logSafely } from "@/lib/log";
 
@@ -68,7 +69,15 @@ export function followLogs(channel: LogChannel, targets: LogTarget[], req: LogRe
       channel.send("status", s);
     },
   };
-  const sources = targets.map((t) => new WorkerLogSource({ ...t }, { tail: req.tail, since: req.since, until: req.until, after: req.after, matcher: req.matcher }, sink));
+  const opts = { tail: req.tail, since: req.since, until: req.until, after: req.after, matcher: req.matcher };
+  // A Swarm service's source follows its tasks itself; a container's hears of restarts from the engine's events.
+  const containerSources: WorkerLogSource[] = [];
+  const sources: Array<WorkerLogSource | TaskLogSource> = targets.map((t) => {
+    if (t.swarm) return new TaskLogSource({ ...t, swarm: t.swarm }, opts, sink);
+    const s = new WorkerLogSource({ ...t }, opts, sink);
+    containerSources.push(s);
+    return s;
+  });
 
   const timer = setInterval(() => flush(), FLUSH_EVERY_MS);
   const stopDrain = channel.onDrain(() => flush());
@@ -76,16 +85,16 @@ export function followLogs(channel: LogChannel, targets: LogTarget[], req: LogRe
   // A start of our container reopens its source; a start of any other container may be our worker
   // recreated under a new id (lifecycle operations remove and create): look it up again.
   let rediscover: NodeJS.Timeout | null = null;
-  const stopEvents = engineEvents().on("container", (e) => {
+  const onContainer = (e: { id: string; action: string }) => {
     if (closed || e.action !== "start") return;
-    const mine = sources.find((s) => s.containerId === e.id);
+    const mine = containerSources.find((s) => s.containerId === e.id);
     if (mine) return mine.containerStarted();
     if (rediscover) return;
     rediscover = setTimeout(() => {
       rediscover = null;
       currentContainers().then(
         (now) => {
-          for (const s of sources) {
+          for (const s of containerSources) {
             const id = now.get(s.worker);
             if (id) s.switchContainer(id);
           }
@@ -93,7 +102,8 @@ export function followLogs(channel: LogChannel, targets: LogTarget[], req: LogRe
         (err: unknown) => logSafely("[logs] finding recreated workers failed:", err),
       );
     }, REDISCOVER_DEBOUNCE_MS);
-  });
+  };
+  const stopEvents = containerSources.length > 0 ? engineEvents().on("container", onContainer) : () => {};
 
   for (const s of sources) s.start();
 

@@ -1,6 +1,8 @@
 import "server-only";
 import type { LogLine } from "@/lib/contract/logs";
-import { openContainerLogs, type ContainerLogStream, type RawLogLine } from "@/lib/docker/logs";
+import { openContainerLogs, type ContainerLogOptions, type ContainerLogStream, type RawLogLine } from "@/lib/docker/logs";
+import { currentTaskOf, openTaskLogs } from "@/lib/docker/swarm/task-logs";
+import { FleetError } from "@/lib/errors";
 import { openFileLogs } from "./file-tail";
 import { mergeSorted } from "./merge";
 import type { LogRequest } from "./query";
@@ -45,6 +47,11 @@ async function readWorker(t: LogTarget, req: LogRequest, signal: AbortSignal, de
   let matches = 0;
   let stoppedEarly = false;
   const stream = t.destination.kind === "file" ? "file" : null;
+  // On a swarm the page is the current task's log, from its node (or through the manager).
+  const task = t.swarm ? ((await currentTaskOf(t.swarm.serviceId))?.task ?? null) : null;
+  if (t.swarm && !task) return { lines: [], truncated: false };
+  const node = task?.node ? { node: task.node } : {};
+  let systemError: string | null = null;
   let handle: ContainerLogStream | null = null;
   // Lines wait here while matching yields; the engine stream is paused meanwhile (backpressure).
   const queue: RawLogLine[][] = [];
@@ -62,7 +69,7 @@ async function readWorker(t: LogTarget, req: LogRequest, signal: AbortSignal, de
         seen++;
         if (req.matcher && !req.matcher(l.text)) continue;
         matches++;
-        kept.push({ ts: l.ts, worker: t.worker, stream: stream ?? l.stream, text: l.text });
+        kept.push({ ts: l.ts, worker: t.worker, stream: stream ?? l.stream, text: l.text, ...node });
         if (kept.length > 4 * req.tail) kept.splice(0, kept.length - req.tail); // a ring, trimmed in bulk
         if ((at & 31) === 0 && Date.now() > sliceEnd) break;
       }
@@ -93,14 +100,13 @@ async function readWorker(t: LogTarget, req: LogRequest, signal: AbortSignal, de
     queue.push(raw);
     if (!yielding) drain();
   };
+  const engineOpts: ContainerLogOptions = { follow: false, tail: scan, since: req.since ? engineSeconds(req.since) : undefined, until: req.until ? engineSeconds(req.until) : undefined };
   handle =
     t.destination.kind === "file"
       ? await openFileLogs(t.destination.path, { follow: false, tail: req.matcher ? undefined : scan, since: req.since, until: req.until }, onLines)
-      : await openContainerLogs(
-          t.containerId!,
-          { follow: false, tail: scan, since: req.since ? engineSeconds(req.since) : undefined, until: req.until ? engineSeconds(req.until) : undefined },
-          onLines,
-        );
+      : task
+        ? await openTaskLogs(task, engineOpts, onLines, (m) => (systemError ??= m))
+        : await openContainerLogs(t.containerId!, engineOpts, onLines);
   const abort = () => {
     queue.length = 0;
     handle?.close();
@@ -113,6 +119,8 @@ async function readWorker(t: LogTarget, req: LogRequest, signal: AbortSignal, de
   } finally {
     signal.removeEventListener("abort", abort);
   }
+  // A node that could not send its part: an empty page would hide it, a partial one says it is partial.
+  if (systemError && kept.length === 0) throw new FleetError("unavailable", `${t.worker} on ${task?.node ?? "its node"}: ${systemError}`, { reason: "node_unavailable", worker: t.worker });
   const lines = kept.length > req.tail ? kept.slice(kept.length - req.tail) : kept;
-  return { lines, truncated: stoppedEarly || matches > req.tail || (req.matcher !== null && seen >= MAX_SCAN_LINES) };
+  return { lines, truncated: systemError !== null || stoppedEarly || matches > req.tail || (req.matcher !== null && seen >= MAX_SCAN_LINES) };
 }

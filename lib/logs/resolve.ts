@@ -8,8 +8,11 @@ import { logDestinationOf, type LogDestination } from "./log-file";
 export interface LogTarget {
   worker: string;
   type: WorkerType;
+  /** The container; on a swarm, the service (its log is its current task's: lib/logs/task-source.ts). */
   containerId: string | null;
   destination: LogDestination;
+  /** Set when the process is a Swarm service: `node` is where its task ran when it was resolved. */
+  swarm?: { serviceId: string; node: string | null };
 }
 
 /** More processes than this in one request is a mistake, not a merge. */
@@ -49,9 +52,17 @@ export async function resolveTargets(selector: WorkerSelector): Promise<LogTarge
     if (chosen.length === 0) throw new FleetError("not_found", selector.kind === "all" ? "No Synapse process runs" : `No worker of type ${selector.type}`);
   }
   if (chosen.length > MAX_WORKERS_PER_REQUEST) chosen = chosen.slice(0, MAX_WORKERS_PER_REQUEST);
-  return Promise.all(
-    chosen.map(async (d) => ({ worker: d.name, type: d.type, containerId: d.container?.id ?? null, destination: await destinationOrNote(d, dir) })),
-  );
+  return Promise.all(chosen.map((d) => targetOf(d, dir)));
+}
+
+async function targetOf(d: ProcessDraft, dir: string | null): Promise<LogTarget> {
+  const target: LogTarget = { worker: d.name, type: d.type, containerId: d.container?.id ?? null, destination: await destinationOrNote(d, dir) };
+  const swarm = d.unit?.swarm;
+  if (!swarm || !d.unit) return target;
+  // A log file is written on the task's node, which the dashboard's disk is not: its console is what can be read.
+  const destination: LogDestination =
+    target.destination.kind === "file" ? { kind: "console", note: `it logs to a file on its node (${target.destination.path}): only its console output is shown` } : target.destination;
+  return { ...target, destination, swarm: { serviceId: d.unit.id, node: swarm.node?.hostname ?? null } };
 }
 
 async function destinationOrNote(d: ProcessDraft, dir: string | null): Promise<LogDestination> {
