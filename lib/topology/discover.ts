@@ -16,7 +16,7 @@ import { nginxRoutes, routesFromLabels } from "./routes";
 import { synapseVersion } from "./version";
 import { prometheusSourceFrom } from "@/lib/prometheus/url";
 import type { SwarmNode } from "@/lib/synapse/plan-schema";
-import { healthFromSwarm, serviceName, strandedWarning, swarmFields, swarmProbeTarget } from "./swarm";
+import { healthFromSwarm, reachableFromHere, serviceName, strandedWarning, swarmFields, swarmProbeTarget } from "./swarm";
 
 export const FLEET_WORKER_LABEL = "io.synapse-fleet.worker";
 
@@ -224,6 +224,11 @@ function healthOf(u: RuntimeUnit, probe: ProbeTarget): Promise<Health> {
   return probeHealth(u.state, u.startedAt, probe);
 }
 
+function mainReached(drafts: ProcessDraft[]): ProcessDraft | undefined {
+  const main = drafts.find((p) => p.type === "main" && p.state === "running");
+  return main && reachableFromHere(main);
+}
+
 let engineCache: { at: number; value: { version: string } | null } | null = null;
 async function cachedEngineVersion(): Promise<{ version: string } | null> {
   if (engineCache && Date.now() - engineCache.at < 60_000) return engineCache.value;
@@ -265,7 +270,7 @@ async function topologyFrom(d: Awaited<ReturnType<typeof discoverDrafts>>): Prom
         stats: unit ? latestStats(unit.id) : null,
       })),
     ),
-    synapseVersion(d.drafts.find((p) => p.type === "main" && p.state === "running")),
+    synapseVersion(mainReached(d.drafts)),
     d.docker.reachable ? cachedEngineVersion() : Promise.resolve(null),
     nginxRoutes(d.units, d.dir),
   ]);

@@ -35,6 +35,24 @@ export function swarmProbeTarget(u: RuntimeUnit, listeners: WorkerConfig["listen
 }
 
 /**
+ * A swarm process as the dashboard reaches it: the node's address, and each listener that is
+ * published at its host port (the overlay address and own ports with FLEET_SWARM_PROBE=overlay).
+ * For what asks main itself (its version), like the probe.
+ */
+export function reachableFromHere<T extends { address: string | null; listeners: Array<{ port: number }>; unit: RuntimeUnit | null }>(
+  p: T,
+  env: Record<string, string | undefined> = process.env,
+): T {
+  const u = p.unit;
+  if (!u?.swarm || env.FLEET_SWARM_PROBE === "overlay") return p;
+  const listeners = p.listeners.flatMap((l) => {
+    const host = u.ports.find((x) => x.container === l.port && x.protocol === "tcp" && x.host)?.host;
+    return host ? [{ ...l, port: host }] : [];
+  });
+  return { ...p, address: u.swarm.node?.address ?? null, listeners };
+}
+
+/**
  * Health of a running task that cannot be probed from here: Swarm's own verdict when the service
  * has a healthcheck (a running task has passed it), else unknown. Never "healthy" on a guess.
  */
