@@ -26,11 +26,8 @@ export const HOME: Record<string, { node: NodeName; pinned: boolean }> = {
   federation_sender1: { node: "node3", pinned: true },
 };
 
-/** A process as the topology gives it on a swarm (issue #15 §4): its node and its current task. */
-export type SwarmProcess = SynapseProcess & {
-  node?: { id: string; hostname: string; address: string } | null;
-  task?: { id: string; state: string; error: string | null } | null;
-};
+/** A process as the topology gives it on a swarm (issue #15 §4): with its node and its current task. */
+export type SwarmProcess = SynapseProcess;
 
 export function swarmProcess(t: Topology, name: string): SwarmProcess {
   const p = t.processes.find((x) => x.name === name);
