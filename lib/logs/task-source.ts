@@ -200,7 +200,8 @@ export class TaskLogSource {
     this.lastDataAt = Date.now();
     this.suspect = null;
     if (this.paused) h.pause();
-    this.say(first ? "streaming" : "restarted", moved ? `now task ${task.id.slice(0, 12)} on ${task.node ?? "an unknown node"}` : undefined);
+    const note = this.target.destination.kind === "console" ? this.target.destination.note : undefined;
+    this.say(first ? "streaming" : "restarted", moved ? `now task ${task.id.slice(0, 12)} on ${task.node ?? "an unknown node"}` : first ? note : undefined);
     void h.done.then(() => this.ended(h));
   }
 
