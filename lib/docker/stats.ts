@@ -1,6 +1,8 @@
 import "server-only";
+import type Docker from "dockerode";
 import { docker } from "./client";
 import { onJsonLines } from "./json-lines";
+import { SWARM_TASK_LABEL } from "./swarm/units";
 
 export interface StatsSample {
   cpuPercent: number; // of one core × 100, like `docker stats`
@@ -78,9 +80,18 @@ export function sampleFromRaw(s: RawStats, time = Date.now(), previous: NetworkT
   };
 }
 
-/** Streams samples of one container until the signal aborts or the container stops. */
-export async function watchStats(id: string, onSample: (s: StatsSample) => void, signal: AbortSignal): Promise<void> {
-  const stream = (await docker().getContainer(id).stats({ stream: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+/**
+ * A Swarm task's container on its node's engine (stats live only there: the manager has none for a
+ * task on another node), or null when that engine has no container for the task (yet, or any more).
+ */
+export async function taskContainerId(api: Docker, taskId: string): Promise<string | null> {
+  const list = await api.listContainers({ all: false, filters: JSON.stringify({ label: [`${SWARM_TASK_LABEL}=${taskId}`] }) });
+  return list[0]?.Id ?? null;
+}
+
+/** Streams samples of one container until the signal aborts or the container stops; `api` is its engine. */
+export async function watchStats(id: string, onSample: (s: StatsSample) => void, signal: AbortSignal, api: Docker = docker()): Promise<void> {
+  const stream = (await api.getContainer(id).stats({ stream: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
   const stop = () => stream.destroy();
   signal.addEventListener("abort", stop, { once: true });
   // Rates are against the previous frame of this stream only: a new stream starts again from null.

@@ -2,10 +2,15 @@ import "server-only";
 import { EventEmitter } from "node:events";
 import type { LiveEvent } from "@/lib/contract/topology";
 import { engineEvents, type ContainerEvent } from "@/lib/docker/events";
-import { watchStats } from "@/lib/docker/stats";
+import type { RuntimeUnit } from "@/lib/docker/runtime";
+import { taskContainerId, watchStats } from "@/lib/docker/stats";
+import { nodeEngine, swarmMode } from "@/lib/docker/swarm/mode";
+import { SWARM_SERVICE_LABEL } from "@/lib/docker/swarm/units";
 import { discoverDrafts } from "./discover";
 import { probeAlive } from "./health";
 import { forgetStats, recordStats } from "./stats-cache";
+import { healthFromSwarm } from "./swarm";
+import { SwarmTracker } from "./swarm-live";
 import { maskValue } from "@/lib/synapse/secrets";
 
 /** What a container event means for the container's state, as `docker ps` would show it next. */
@@ -32,6 +37,8 @@ class LiveHub {
   private unsubscribeEngine: (() => void) | null = null;
   private statsWatchers = new Map<string, AbortController>();
   private healthWatchers = new Map<string, AbortController>();
+  /** On a swarm: follows services, tasks and nodes (lib/topology/swarm-live.ts). */
+  private swarm: SwarmTracker | null = null;
 
   constructor() {
     this.emitter.setMaxListeners(0);
@@ -56,6 +63,7 @@ class LiveHub {
     const offEngine = events.on("engine", (reachable, error) => {
       this.emit({ type: "engine", reachable, error: error ? maskValue(error) : null });
       if (reachable) {
+        this.swarm?.poke();
         void this.syncStatsWatchers();
         void this.watchRunningHealth();
       }
@@ -65,11 +73,21 @@ class LiveHub {
       offEngine();
     };
     void this.syncStatsWatchers();
+    void this.startSwarm();
+  }
+
+  private async startSwarm() {
+    const mode = await swarmMode().catch(() => null);
+    if (!mode?.swarm || this.subscribers === 0 || this.swarm) return;
+    this.swarm = new SwarmTracker({ emit: (e) => this.emit(e), state: (id, action, state, time) => this.onState(id, action, state, time) });
+    this.swarm.start();
   }
 
   private stop() {
     this.unsubscribeEngine?.();
     this.unsubscribeEngine = null;
+    this.swarm?.stop();
+    this.swarm = null;
     for (const c of [...this.statsWatchers.values(), ...this.healthWatchers.values()]) c.abort();
     this.statsWatchers.clear();
     this.healthWatchers.clear();
@@ -80,16 +98,25 @@ class LiveHub {
     if (e.action.startsWith("health_status")) {
       return; // our own /health probe is the source of truth for Synapse processes
     }
-    const state = stateAfter(e.action);
-    this.emit({ type: "container", containerId: e.id, action: e.action, state, time: e.time });
+    // A Swarm task's container: the browser knows its service, which the tracker reads again.
+    if (SWARM_SERVICE_LABEL in e.labels) return this.swarm?.poke();
+    this.onState(e.id, e.action, stateAfter(e.action), e.time);
+  }
+
+  /** A unit's new state (a container's, or a service's from the swarm tracker), with what follows from it. */
+  private onState(id: string, action: string, state: string | null, time: number) {
+    this.emit({ type: "container", containerId: id, action, state, time });
     if (state === "running") {
-      this.emit({ type: "health", containerId: e.id, health: "starting" });
-      void this.watchHealth(e.id);
+      this.emit({ type: "health", containerId: id, health: "starting" });
+      // A service's new task is another container (maybe on another node): follow that one's stats.
+      this.statsWatchers.get(id)?.abort();
+      this.statsWatchers.delete(id);
+      void this.watchHealth(id);
       void this.syncStatsWatchers();
     } else if (state === "exited" || state === "removed") {
-      this.healthWatchers.get(e.id)?.abort();
-      this.statsWatchers.get(e.id)?.abort();
-      this.emit({ type: "health", containerId: e.id, health: "stopped" });
+      this.healthWatchers.get(id)?.abort();
+      this.statsWatchers.get(id)?.abort();
+      this.emit({ type: "health", containerId: id, health: "stopped" });
     }
   }
 
@@ -105,9 +132,18 @@ class LiveHub {
       const p = drafts.find((d) => d.container?.id === containerId);
       if (!p) return; // not a Synapse process: its state event was enough
       while (!ctl.signal.aborted && Date.now() < deadline) {
-        if (await probeAlive(p.probe)) {
+        const alive = await probeAlive(p.probe);
+        if (alive) {
           this.emit({ type: "health", containerId, health: "healthy" });
           return;
+        }
+        if (alive === null && p.unit?.swarm) {
+          // Nothing here reaches this task: Swarm's healthcheck verdict, once it has one.
+          const now = (await discoverDrafts()).drafts.find((d) => d.container?.id === containerId)?.unit;
+          const health = now ? healthFromSwarm(now) : "stopped";
+          if (health !== "starting") return this.emit({ type: "health", containerId, health });
+          await new Promise((r) => setTimeout(r, 2_000));
+          continue;
         }
         await new Promise((r) => setTimeout(r, 300));
       }
@@ -133,39 +169,56 @@ class LiveHub {
     }
   }
 
-  /** One stats stream per running Synapse or infrastructure container while anyone watches. */
+  /**
+   * One stats stream per running Synapse or infrastructure unit while anyone watches, keyed by the
+   * unit's id. A Swarm task's stats come from its node's engine; a node without one has none.
+   */
   private async syncStatsWatchers() {
-    let ids: string[];
+    let units: RuntimeUnit[];
     try {
       const d = await discoverDrafts();
-      ids = [...d.drafts.map((p) => p.unit), ...d.services.map((s) => s.unit)]
-        .filter((u) => u?.state === "running")
-        .map((u) => u!.id);
+      units = [...d.drafts.map((p) => p.unit), ...d.services.map((s) => s.unit)].filter((u): u is RuntimeUnit => u?.state === "running");
     } catch {
       return;
     }
     if (this.subscribers === 0) return;
-    for (const id of ids) {
+    for (const unit of units) {
+      const id = unit.id;
       if (this.statsWatchers.has(id)) continue;
       const ctl = new AbortController();
       this.statsWatchers.set(id, ctl);
       let last = 0;
-      watchStats(
-        id,
-        (sample) => {
-          recordStats(id, sample);
-          if (sample.time - last < STATS_EVERY_MS) return;
-          last = sample.time;
-          this.emit({ type: "stats", containerId: id, sample });
-        },
-        ctl.signal,
-      )
+      this.statsSource(unit)
+        .then((source) => {
+          if (!source || ctl.signal.aborted) return;
+          return watchStats(
+            source.containerId,
+            (sample) => {
+              recordStats(id, sample);
+              if (sample.time - last < STATS_EVERY_MS) return;
+              last = sample.time;
+              this.emit({ type: "stats", containerId: id, sample });
+            },
+            ctl.signal,
+            source.api,
+          );
+        })
         .catch(() => undefined)
         .finally(() => {
           if (this.statsWatchers.get(id) === ctl) this.statsWatchers.delete(id);
           forgetStats(id);
         });
     }
+  }
+
+  /** Where a unit's samples come from: its container on the engine, or its task's container on its node's engine. */
+  private async statsSource(unit: RuntimeUnit): Promise<{ containerId: string; api?: NonNullable<ReturnType<typeof nodeEngine>> } | null> {
+    if (!unit.swarm) return { containerId: unit.id };
+    const hostname = unit.swarm.node?.hostname;
+    const api = hostname ? nodeEngine(hostname) : null;
+    if (!api || !unit.swarm.task) return null;
+    const containerId = await taskContainerId(api, unit.swarm.task.id);
+    return containerId ? { containerId, api } : null;
   }
 
   /** For tests and diagnostics: how many engine streams are open. */
