@@ -14,7 +14,7 @@ export function entryLineCount(e: LogEntry): number {
 
 /** The record as plain text, the way it is copied and downloaded. */
 export function entryPlainText(e: LogEntry): string {
-  const lines = [`${e.ts} ${e.worker} ${stripAnsi(e.text)}`];
+  const lines = [`${e.ts} ${e.worker}${e.node ? `@${e.node}` : ""} ${stripAnsi(e.text)}`];
   for (const m of e.more ?? []) lines.push(stripAnsi(m));
   if (e.moreDropped) lines.push(`… ${e.moreDropped} more lines not kept`);
   return lines.join("\n");
@@ -62,9 +62,10 @@ function Continuation({ e }: { e: LogEntry }) {
   );
 }
 
-/** Column widths in characters of the monospace font: time, worker, level; the message starts after them. */
+/** Column widths in characters of the monospace font: time, worker, (Swarm node,) level; the message starts after them. */
 const TIME_CH = 14;
 const WORKER_CH = 17;
+const NODE_CH = 8;
 const LEVEL_CH = 10;
 const LEAD_CH = TIME_CH + WORKER_CH + LEVEL_CH;
 
@@ -106,16 +107,25 @@ export const LogRow = memo(function LogRow({
   // Rows of known height are placed by the list and kept apart from the rest of the page's layout.
   const style = top === null ? undefined : { transform: `translateY(${top}px)`, height: lines * LINE_HEIGHT, contain: "strict" as const };
   const frame = `${top === null ? "relative" : "absolute inset-x-0 top-0 overflow-hidden"} ${wrap ? "whitespace-pre-wrap break-all" : "whitespace-pre"} border-l-2 ${color.edge}`;
-  const indent = { paddingLeft: `calc(${LEAD_CH}ch + 0.5rem)`, textIndent: `-${LEAD_CH}ch` };
+  // On a swarm every line and status carries its node, so rows of one view share one indent.
+  const lead = LEAD_CH + (e.node ? NODE_CH : 0);
+  const indent = { paddingLeft: `calc(${lead}ch + 0.5rem)`, textIndent: `-${lead}ch` };
   const time = (
     <span role="cell" className="text-zinc-400 dark:text-zinc-500" title={e.ts}>
       {column(e.ts.slice(11, 23), TIME_CH)}
     </span>
   );
   const worker = (
-    <span role="cell" className={color.text} title={e.worker}>
-      {column(e.worker, WORKER_CH)}
-    </span>
+    <>
+      <span role="cell" className={color.text} title={e.worker}>
+        {column(e.worker, WORKER_CH)}
+      </span>
+      {e.node ? (
+        <span role="cell" data-node={e.node} className="text-zinc-500 dark:text-zinc-400" title={`on Swarm node ${e.node}`}>
+          {column(e.node, NODE_CH)}
+        </span>
+      ) : null}
+    </>
   );
   if (e.kind === "status") {
     return (

@@ -129,6 +129,17 @@ describe("status rows", () => {
     s.appendStatus({ worker: "media_worker", state: "streaming" });
     expect(view(s).map((e) => e.text)).toEqual(["media_worker stopped", "media_worker streaming again"]);
   });
+
+  it("keeps the Swarm node of each line and status, and none outside a swarm", () => {
+    const s = new LogStore();
+    s.append([{ ...synapse(1, "federation_sender1"), node: "node3" }, synapse(2, "main")]);
+    s.appendStatus({ worker: "generic_worker1", state: "restarted", message: "now task abc on node3", node: "node3" });
+    expect(view(s).map((e) => [e.worker, e.node])).toEqual([
+      ["federation_sender1", "node3"],
+      ["main", null],
+      ["generic_worker1", "node3"],
+    ]);
+  });
 });
 
 describe("pause and follow", () => {

@@ -34,6 +34,8 @@ export class LogEntry {
     readonly worker: string,
     readonly stream: LogLine["stream"] | "status",
     readonly text: string,
+    /** The Swarm node that wrote it (null outside a swarm). */
+    readonly node: string | null = null,
   ) {}
 
   get parsed(): ParsedLogLine | null {
@@ -142,7 +144,7 @@ export class LogStore {
         if (prev.seq > this.lastMultiSeq) this.lastMultiSeq = prev.seq;
         continue;
       }
-      const e = new LogEntry("line", l.ts, this.intern(l.worker), this.intern(l.stream) as LogLine["stream"], l.text);
+      const e = new LogEntry("line", l.ts, this.intern(l.worker), this.intern(l.stream) as LogLine["stream"], l.text, l.node ? this.intern(l.node) : null);
       this.lastByWorker.set(e.worker, e);
       this.admit(e);
     }
@@ -159,7 +161,7 @@ export class LogStore {
     if (s.state === "streaming" && (before === undefined || before === "streaming")) return;
     const said = s.state === "streaming" ? "streaming again" : s.state;
     const text = `${s.worker} ${said}${s.message ? `: ${s.message}` : ""}`;
-    const e = new LogEntry("status", new Date().toISOString(), this.intern(s.worker), "status", text);
+    const e = new LogEntry("status", new Date().toISOString(), this.intern(s.worker), "status", text, s.node ? this.intern(s.node) : null);
     this.lastByWorker.delete(s.worker);
     this.admit(e);
     this.schedule();
