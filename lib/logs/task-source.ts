@@ -232,7 +232,8 @@ export class TaskLogSource {
       if (until && l.ts > until) continue; // the manager's task log ignores `until`
       this.lastTs = l.ts;
       if (matcher && !matcher(l.text)) continue;
-      out.push({ ts: l.ts, worker: this.worker, stream: l.stream, text: l.text, ...(node ? { node } : {}) });
+      // One object shape per line, no spread: this runs for every line of a fast worker.
+      out.push(node ? { ts: l.ts, worker: this.worker, stream: l.stream, text: l.text, node } : { ts: l.ts, worker: this.worker, stream: l.stream, text: l.text });
     }
     if (this.lastTs !== after) {
       this.failures = 0; // new lines: the stream works, the next trouble starts the backoff again
