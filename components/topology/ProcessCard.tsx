@@ -60,8 +60,13 @@ export function ProcessCard({
           </h3>
           <ProcessCardMenu process={p} canOperate={canOperate} />
         </div>
-        <div>
+        <div className="flex flex-wrap gap-1">
           <Badge tone={(typeTone as Record<string, "sky" | "violet" | "amber" | "rose" | "emerald">)[p.type] ?? "zinc"}>{workerTypeLabels[p.type]}</Badge>
+          {p.stranded ? (
+            <Badge tone="rose" title="Pinned to a node that is down or drained: its task cannot run on any other node (see Warnings)">
+              stranded
+            </Badge>
+          ) : null}
         </div>
       </header>
 
@@ -95,22 +100,38 @@ export function ProcessCard({
             <dd className="font-mono text-[11px]">{published.join(", ")}</dd>
           </>
         ) : null}
-        <dt className="text-zinc-500">Container</dt>
+        {p.node !== undefined ? (
+          <>
+            <dt className="text-zinc-500">Node</dt>
+            <dd className="truncate font-mono text-[11px]" data-testid="node" title={p.node ? `${p.node.hostname} (${p.node.address ?? "no address"})${p.task ? `, task ${p.task.state}` : ""}` : "not placed"}>
+              {p.node?.hostname ?? (p.task ? `none (task ${p.task.state})` : "none")}
+              {p.task?.error ? <span className="block truncate text-rose-700 dark:text-rose-300" title={p.task.error}>{p.task.error}</span> : null}
+            </dd>
+          </>
+        ) : null}
+        <dt className="text-zinc-500">{p.node !== undefined ? "Service" : "Container"}</dt>
         <dd className="truncate font-mono text-[11px]" title={p.container ? `${p.container.name} (${p.container.image})` : "no container"}>
           {p.container?.name ?? "none"}
         </dd>
       </dl>
 
-      <footer className="grid grid-cols-2 gap-3 border-t border-zinc-100 pt-2 text-xs dark:border-zinc-800">
-        <div title="CPU, % of one core">
-          <p className="tabular-nums text-zinc-600 dark:text-zinc-400">CPU {p.stats ? `${p.stats.cpuPercent.toFixed(1)}%` : "—"}</p>
-          <Sparkline values={history.map((s) => s.cpuPercent)} label={`${p.name} CPU`} colorClass="text-sky-500" />
-        </div>
-        <div title="Resident memory">
-          <p className="tabular-nums text-zinc-600 dark:text-zinc-400">Memory {p.stats ? formatBytes(p.stats.memoryBytes) : "—"}</p>
-          <Sparkline values={history.map((s) => s.memoryBytes)} label={`${p.name} memory`} colorClass="text-violet-500" />
-        </div>
-      </footer>
+      {p.statsUnavailable ? (
+        // A Swarm task on a node whose engine the dashboard was not given: its stats exist only there.
+        <p className="border-t border-zinc-100 pt-2 text-[11px] text-zinc-500 dark:border-zinc-800" data-testid="stats-unavailable" title={p.statsUnavailable}>
+          No stats: node engine not configured
+        </p>
+      ) : (
+        <footer className="grid grid-cols-2 gap-3 border-t border-zinc-100 pt-2 text-xs dark:border-zinc-800">
+          <div title="CPU, % of one core">
+            <p className="tabular-nums text-zinc-600 dark:text-zinc-400">CPU {p.stats ? `${p.stats.cpuPercent.toFixed(1)}%` : "—"}</p>
+            <Sparkline values={history.map((s) => s.cpuPercent)} label={`${p.name} CPU`} colorClass="text-sky-500" />
+          </div>
+          <div title="Resident memory">
+            <p className="tabular-nums text-zinc-600 dark:text-zinc-400">Memory {p.stats ? formatBytes(p.stats.memoryBytes) : "—"}</p>
+            <Sparkline values={history.map((s) => s.memoryBytes)} label={`${p.name} memory`} colorClass="text-violet-500" />
+          </div>
+        </footer>
+      )}
     </article>
   );
 }

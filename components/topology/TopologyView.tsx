@@ -7,6 +7,7 @@ import { StatusDot } from "@/components/ui/StatusDot";
 import { PrometheusSource } from "@/components/metrics/PrometheusSource";
 import { useCanOperate } from "@/components/shell/PrincipalContext";
 import { ProcessCard } from "./ProcessCard";
+import { SwarmNodes } from "./SwarmNodes";
 import { TopologyActions } from "./TopologyActions";
 import { useLiveTopology, type LiveStatus } from "./useLiveTopology";
 
@@ -133,6 +134,7 @@ export function TopologyView() {
         {t ? (
           <>
             <LoadBalancer t={t} />
+            <SwarmNodes t={t} />
             {t.processes.length === 0 && t.docker.reachable ? (
               <p className="rounded-md border border-zinc-200 p-4 text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
                 No Synapse container found on this Docker Engine. Start your deployment, or check SYNAPSE_CONFIG_DIR

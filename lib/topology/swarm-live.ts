@@ -77,7 +77,8 @@ export function swarmChanges(
       if (u.state === "running") out.push({ kind: "state", id: u.id, action, state: "running" });
       continue;
     }
-    const moved = prev.taskId !== cur.taskId || prev.nodeId !== cur.nodeId || prev.address !== cur.address;
+    // Moved, or its task went on (starting → running): the card shows the task and its node.
+    const moved = prev.taskId !== cur.taskId || prev.nodeId !== cur.nodeId || prev.address !== cur.address || prev.taskState !== cur.taskState;
     if (moved) out.push({ kind: "placement", unit: u });
     // A task replaced by one that already runs (seen between two reads) is a start all the same.
     if (prev.state !== cur.state || (cur.state === "running" && prev.taskId !== cur.taskId)) out.push({ kind: "state", id: u.id, action, state: cur.state });
