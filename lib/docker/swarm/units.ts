@@ -234,5 +234,7 @@ export async function listSwarmUnits(api: Docker, dir: string | null): Promise<{
   const ended = stopped.length > 0 ? await call(() => api.listTasks({ filters: JSON.stringify({ service: stopped }) }) as Promise<RawTask[]>) : [];
   const stoppedSet = new Set(stopped);
   const tasks = [...running, ...ended.filter((t) => t.ServiceID && stoppedSet.has(t.ServiceID) && t.DesiredState !== "running")];
-  return { units: unitsFromSwarm(services, tasks, rawNodes, dir), nodes: rawNodes.map(nodeFromRaw) };
+  // By hostname, so the nodes strip keeps its order (the manager lists them in no fixed one).
+  const nodes = rawNodes.map(nodeFromRaw).sort((a, b) => a.hostname.localeCompare(b.hostname, "en", { numeric: true }));
+  return { units: unitsFromSwarm(services, tasks, rawNodes, dir), nodes };
 }
