@@ -3,7 +3,7 @@
 import { useId, useState } from "react";
 import type { SynapseProcess } from "@/lib/contract/topology";
 import { presets, workerCatalogue, workerKinds, type PresetName, type WorkerKind } from "@/lib/synapse/catalogue";
-import type { Intent } from "@/lib/synapse/plan-schema";
+import type { Intent, Placement, SwarmNode } from "@/lib/synapse/plan-schema";
 import { Button } from "@/components/ui/Button";
 import { Dialog } from "@/components/ui/Dialog";
 
@@ -24,9 +24,24 @@ function presetText(name: PresetName): string {
 }
 
 /** Choose a sizing preset, or a new count for one kind; either is previewed as a plan next. */
-export function ScaleDialog({ processes, onClose, onPreview }: { processes: SynapseProcess[]; onClose: () => void; onPreview: (intent: Intent) => void }) {
+export function ScaleDialog({
+  processes,
+  nodes,
+  onClose,
+  onPreview,
+}: {
+  processes: SynapseProcess[];
+  /** On a swarm: where new workers go (else none). */
+  nodes: SwarmNode[] | null;
+  onClose: () => void;
+  onPreview: (intent: Intent) => void;
+}) {
   const now = countsByKind(processes);
   const [wanted, setWanted] = useState<Record<WorkerKind, number>>(now);
+  const [node, setNode] = useState("");
+  const [pin, setPin] = useState(false);
+  // Spread (no node) is the planner's default; a node starts new workers there, pinned if asked.
+  const placement: { placement?: Placement } = node ? { placement: { node, ...(pin ? { pin: true } : {}) } } : {};
   const changed = workerKinds.filter((k) => wanted[k] !== now[k]);
   const hintId = useId();
   const hint =
@@ -51,19 +66,20 @@ export function ScaleDialog({ processes, onClose, onPreview }: { processes: Syna
             tone="primary"
             aria-describedby={hintId}
             disabled={changed.length !== 1}
-            onClick={() => onPreview({ kind: "scale", type: changed[0], count: wanted[changed[0]] })}
+            onClick={() => onPreview({ kind: "scale", type: changed[0], count: wanted[changed[0]], ...placement })}
           >
             Preview plan
           </Button>
         </>
       }
     >
+      {nodes ? <NodeChoice nodes={nodes} node={node} pin={pin} onNode={setNode} onPin={setPin} /> : null}
       <section aria-label="Presets" className="mb-4">
         <h3 className="mb-1.5 text-xs font-semibold uppercase tracking-wide text-zinc-500">Presets (the guide&apos;s sizing)</h3>
         <ul className="grid gap-1.5 sm:grid-cols-2">
           {(Object.keys(presets) as PresetName[]).map((name) => (
             <li key={name}>
-              <PresetButton name={name} onChoose={() => onPreview({ kind: "preset", preset: name })} />
+              <PresetButton name={name} onChoose={() => onPreview({ kind: "preset", preset: name, ...placement })} />
             </li>
           ))}
         </ul>
@@ -129,5 +145,37 @@ function PresetButton({ name, onChoose }: { name: PresetName; onChoose: () => vo
         {presetText(name)}
       </span>
     </button>
+  );
+}
+
+/** Where new workers start on a swarm: spread by the planner, or one node (kept there if pinned). */
+function NodeChoice({ nodes, node, pin, onNode, onPin }: { nodes: SwarmNode[]; node: string; pin: boolean; onNode: (n: string) => void; onPin: (p: boolean) => void }) {
+  const selectId = useId();
+  return (
+    <section aria-label="Placement" className="mb-4 flex flex-wrap items-center gap-3 text-xs">
+      <label htmlFor={selectId} className="font-semibold uppercase tracking-wide text-zinc-500">
+        New workers start on
+      </label>
+      <select
+        id={selectId}
+        value={node}
+        onChange={(e) => onNode(e.target.value)}
+        className="rounded border border-zinc-300 bg-white px-1.5 py-0.5 dark:border-zinc-700 dark:bg-zinc-950"
+      >
+        <option value="">any node (fewest Synapse processes)</option>
+        {nodes.map((n) => {
+          const usable = n.availability === "active" && n.state === "ready";
+          return (
+            <option key={n.id} value={n.hostname} disabled={!usable}>
+              {n.hostname} ({n.role}{usable ? "" : `, ${n.state === "ready" ? n.availability : n.state}`})
+            </option>
+          );
+        })}
+      </select>
+      <label className="flex items-center gap-1.5">
+        <input type="checkbox" checked={pin} disabled={!node} onChange={(e) => onPin(e.target.checked)} />
+        keep them there (pin)
+      </label>
+    </section>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import type { SynapseProcess } from "@/lib/contract/topology";
+import type { SwarmNode } from "@/lib/synapse/plan-schema";
 import { workerCatalogue, workerKinds } from "@/lib/synapse/catalogue";
 import { useOperations } from "@/components/operations/OperationsProvider";
 import { Button } from "@/components/ui/Button";
@@ -18,7 +19,7 @@ const plain =
  * menu of every kind (planned, asked when destructive), Scale / presets, and behind a menu the
  * rollback to a single process and its undo. Shown only to operators.
  */
-export function TopologyActions({ processes }: { processes: SynapseProcess[] }) {
+export function TopologyActions({ processes, nodes }: { processes: SynapseProcess[]; nodes: SwarmNode[] | null }) {
   const { run, busy } = useOperations();
   const [scaling, setScaling] = useState(false);
   return (
@@ -75,6 +76,7 @@ export function TopologyActions({ processes }: { processes: SynapseProcess[] }) 
       {scaling ? (
         <ScaleDialog
           processes={processes}
+          nodes={nodes}
           onClose={() => setScaling(false)}
           onPreview={(intent) => {
             setScaling(false);

@@ -31,7 +31,7 @@ function Header({ t, live, canOperate }: { t: Topology | undefined; live: LiveSt
           {t?.synapseVersion ? ` · Synapse ${t.synapseVersion}` : ""}
         </p>
       </div>
-      {canOperate && t ? <TopologyActions processes={t.processes} /> : null}
+      {canOperate && t ? <TopologyActions processes={t.processes} nodes={t.nodes ?? null} /> : null}
       <div className="ml-auto flex items-center gap-4 text-xs" aria-label="connections">
         <span className="flex items-center gap-1.5" data-testid="docker-status">
           <StatusDot health={t ? (t.docker.reachable ? "healthy" : "unhealthy") : "unknown"} />
