@@ -60,9 +60,12 @@ function fakeEngine() {
     return { id: ID };
   };
   const remover = (kind: "secret" | "config") => (id: string) => ({ remove: async () => void store[kind].delete(id) });
+  // Honours the one filter the code uses: our label.
+  const lister = (kind: "secret" | "config") => async (opts?: { filters?: { label?: string[] } }) =>
+    [...store[kind].values()].filter((o) => !opts?.filters?.label || o.Spec.Labels["io.synapse-fleet.managed"] === "true");
   const api = {
-    listSecrets: async () => [...store.secret.values()],
-    listConfigs: async () => [...store.config.values()],
+    listSecrets: lister("secret"),
+    listConfigs: lister("config"),
     createSecret: make("secret"),
     createConfig: make("config"),
     getSecret: remover("secret"),
@@ -84,11 +87,21 @@ describe("ensureObjects and removeUnused", () => {
     expect(again.refs.map((r) => r.id)).toEqual(first.refs.map((r) => r.id));
 
     store.config.set("other", { ID: "other", Spec: { Name: "elsewhere-x-0123456789ab", Labels: { "io.synapse-fleet.managed": "true" } } });
+    store.config.set("stack", { ID: "stack", Spec: { Name: "fleetsw-log-config-0123456789ab", Labels: { "com.docker.stack.namespace": "fleetsw" } } });
     services.push({ Spec: { TaskTemplate: { ContainerSpec: { Secrets: [{ SecretID: first.refs[0].id }] } } } });
     const removed = await removeUnused(api, "fleetsw");
     expect(removed.sort()).toEqual(first.refs.filter((r) => r.kind === "config").map((r) => r.name).sort());
     expect([...store.secret.keys()]).toEqual([first.refs[0].id]);
-    expect([...store.config.keys()]).toEqual(["other"]); // another prefix's: not ours to delete
+    expect([...store.config.keys()]).toEqual(["other", "stack"]); // another prefix's, the stack's: not ours to delete
+  });
+
+  it("reuses an object of the same name that is not ours (the stack's, same content hash)", async () => {
+    const { api, store } = fakeEngine();
+    const name = objectName("fleetsw", "log.config", fs.readFileSync(path.join(dir, "log.config")));
+    store.config.set("stackmade", { ID: "stackmade", Spec: { Name: name, Labels: {} } });
+    const got = await ensureObjects(api, [{ kind: "config", target: "/data/log.config", file: "log.config" }], dir, "fleetsw");
+    expect(got).toEqual({ refs: [{ kind: "config", target: "/data/log.config", file: "log.config", id: "stackmade", name }], created: [] });
+    expect(await removeUnused(api, "fleetsw")).toEqual([]);
   });
 
   it("takes back the objects it made when a later file fails", async () => {

@@ -103,9 +103,9 @@ export async function objectFilesOf(spec: SpecLike, configDir: string): Promise<
 
 interface SwarmObject { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }
 
-async function listOurs(api: Docker, kind: ObjectFile["kind"]): Promise<SwarmObject[]> {
-  const filters = { label: [`${MANAGED_LABEL}=true`] };
-  return ((kind === "secret" ? await api.listSecrets({ filters }) : await api.listConfigs({ filters })) ?? []) as SwarmObject[];
+async function list(api: Docker, kind: ObjectFile["kind"], ours: boolean): Promise<SwarmObject[]> {
+  const options = ours ? { filters: { label: [`${MANAGED_LABEL}=true`] } } : {};
+  return ((kind === "secret" ? await api.listSecrets(options) : await api.listConfigs(options)) ?? []) as SwarmObject[];
 }
 
 export interface EnsuredObjects {
@@ -114,9 +114,13 @@ export interface EnsuredObjects {
   created: ObjectRef[];
 }
 
-/** One object per file, reused when one of that name exists; files read without following a link out of the dir. */
+/**
+ * One object per file, reused when one of that name exists — ours or not: the name carries the
+ * content hash (a stack deployed with the same naming has made it already). Files are read without
+ * following a link out of the dir.
+ */
 export async function ensureObjects(api: Docker, files: ObjectFile[], configDir: string, prefix: string): Promise<EnsuredObjects> {
-  const existing = { secret: await listOurs(api, "secret"), config: await listOurs(api, "config") };
+  const existing = { secret: await list(api, "secret", false), config: await list(api, "config", false) };
   const out: EnsuredObjects = { refs: [], created: [] };
   try {
     for (const f of files) {
@@ -162,7 +166,7 @@ export async function removeUnused(api: Docker, prefix: string): Promise<string[
   const used = new Set(services.flatMap((s) => [...referencedObjects(s.Spec)]));
   const removed: string[] = [];
   for (const kind of ["secret", "config"] as const) {
-    for (const o of await listOurs(api, kind)) {
+    for (const o of await list(api, kind, true)) {
       const name = o.Spec?.Name ?? "";
       if (used.has(o.ID) || !name.startsWith(`${prefix}-`)) continue;
       try {
