@@ -90,7 +90,10 @@ test("adds a generic worker on node2: healthy, and clients log in through node2'
   const p = swarmProcess(t, added);
   expect(p.node?.hostname).toBe("node2");
   expect(p.health).toBe("healthy");
-  expect(await taskNode((await serviceOf(added))!)).toBe("node2");
+  // As the manager has it too (polled: a task being replaced has no running row for a moment).
+  const service = await serviceOf(added);
+  expect(service, `a service labelled io.synapse-fleet.worker=${added}`).not.toBeNull();
+  await expect.poll(() => taskNode(service!), { timeout: 30_000 }).toBe("node2");
   await expect(card(page, added).getByTestId("health")).toHaveText("healthy", { timeout: 30_000 });
   await expect(card(page, added)).toContainText("node2");
 
