@@ -23,19 +23,24 @@ for (const name of ["typecheck", "lint"]) {
   lines.push(`${name}: ${ok ? "passed" : "failed"}`);
 }
 
-const vitest = read("vitest.json");
-if (vitest) {
+/** Adds one vitest JSON report (the main run; the swarm lab's tests) to the totals. */
+function addVitest(file, label) {
+  const vitest = read(file);
+  if (!vitest) {
+    failed += 1;
+    lines.push(`${label}: no report`);
+    return;
+  }
   const v = JSON.parse(vitest);
   passed += v.numPassedTests;
   failed += v.numFailedTests + (v.numTotalTestSuites && !v.success && v.numFailedTests === 0 ? 1 : 0);
   // A skipped or todo test is a check that did not run: it counts as a failure, as in Playwright.
   const notRun = (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
   failed += notRun;
-  lines.push(`vitest: ${v.numPassedTests} passed, ${v.numFailedTests} failed, ${notRun} skipped or todo`);
-} else {
-  failed += 1;
-  lines.push("vitest: no report");
+  lines.push(`${label}: ${v.numPassedTests} passed, ${v.numFailedTests} failed, ${notRun} skipped or todo`);
 }
+
+addVitest("vitest.json", "vitest");
 
 const selftest = read("selftest.txt");
 const m = selftest && /(\d+) passed, (\d+) failed/.exec(selftest);
@@ -100,6 +105,9 @@ addPlaywright("playwright.json", "playwright");
 addPlaywright("playwright-postgres.json", "playwright (PostgreSQL)");
 // Topology, logs and lifecycle against the lab's dashboard container (FLEET_E2E_TARGET=container).
 addPlaywright("playwright-container.json", "playwright (dashboard container)");
+// The swarm lab (issue #15): its integration tests and its browser story.
+addVitest("vitest-swarm.json", "vitest (swarm)");
+addPlaywright("playwright-swarm.json", "playwright (swarm)");
 const pgUsed = checks?.includes("postgres schema used");
 if (pgUsed) passed += 1;
 else failed += 1;
