@@ -1,5 +1,5 @@
 import "server-only";
-import { ContainerRunner } from "@/lib/docker/containers";
+import { RuntimeRunner } from "@/lib/docker/runner";
 import type { RuntimeUnit } from "@/lib/docker/runtime";
 import { captureLoadBalancer, nginxInContainer } from "@/lib/operations/lb";
 import { snapshotFiles } from "@/lib/operations/snapshot";
@@ -35,7 +35,7 @@ export async function buildContext(options: Partial<DiagnosticsOptions> = {}): P
     }
   }
   const lb = await readLoadBalancer(d.units, d.dir);
-  const runner = new ContainerRunner();
+  const runner = new RuntimeRunner();
   const anchor = d.drafts.find((p) => p.type === "main" && p.unit)?.unit ?? d.drafts.find((p) => p.unit)?.unit ?? null;
   return {
     serverName: d.hs?.serverName ?? null,

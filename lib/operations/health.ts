@@ -2,6 +2,7 @@ import "server-only";
 import { discoverDrafts } from "@/lib/topology/discover";
 import { probeAlive } from "@/lib/topology/health";
 import { replicationSubscribers } from "./replication";
+import { NODE_DOWN } from "./state";
 
 export interface ProcessHealth {
   name: string;
@@ -33,6 +34,12 @@ export const liveHealthChecker: HealthChecker = {
     return Promise.all(
       found.map(async ({ name, draft }) => {
         if (!draft?.unit) return { name, alive: false, state: "missing" };
+        // On a swarm: a task on a node the manager sees down will not answer, and Swarm will not
+        // move a task whose node is still required; waiting for it is waiting for nothing (#15 §7).
+        const node = draft.unit.swarm?.node ? discovered.nodes?.find((n) => n.id === draft.unit?.swarm?.node?.id) : undefined;
+        if (node && (node.state === "down" || node.state === "disconnected")) {
+          return { name, alive: false, state: NODE_DOWN, why: `its node ${node.hostname} is ${node.state}` };
+        }
         if (draft.state !== "running") return { name, alive: false, state: draft.state };
         // No listener to probe (a worker with neither http nor metrics): running is all we can know.
         const alive = (await probeAlive(draft.probe)) ?? true;

@@ -1,6 +1,6 @@
 import "server-only";
 import { docker } from "@/lib/docker/client";
-import { ContainerRunner } from "@/lib/docker/containers";
+import { RuntimeRunner } from "@/lib/docker/runner";
 import { execInContainer } from "@/lib/docker/exec";
 import { nodeEngine } from "@/lib/docker/swarm/mode";
 import { connectionSettings } from "@/lib/diagnostics/connection-settings";
@@ -34,7 +34,7 @@ export async function replicationSubscribers(d: Discovered, timeoutMs = 2_000): 
     return null;
   }
   if (!redis.enabled || (redis.passwordPath && !redis.password)) return null;
-  const runner = new ContainerRunner();
+  const runner = new RuntimeRunner();
   const anchor = d.drafts.find((p) => p.type === "main" && p.unit)?.unit ?? null;
   const where = await resolveHost(redis.host, { anchor, units: d.units, aliasesOf: async (id) => (await runner.specOf(id)).networks });
   const unit = where.container ? d.units.find((u) => u.id === where.container?.id) : undefined;

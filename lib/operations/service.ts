@@ -1,6 +1,7 @@
 import "server-only";
 import { engineReachable } from "@/lib/docker/client";
-import { ContainerRunner, type ProcessRunner } from "@/lib/docker/containers";
+import type { ProcessRunner } from "@/lib/docker/containers";
+import { actsOnEngine, RuntimeRunner } from "@/lib/docker/runner";
 import type { DeploymentSnapshot, Intent, Operation, Plan } from "@/lib/synapse/plan-schema";
 import { PlanError } from "@/lib/synapse/plan-schema";
 import { maskPlan } from "@/lib/synapse/secrets";
@@ -31,7 +32,7 @@ export interface OperationDeps {
 export function defaultDeps(): OperationDeps {
   const dir = configDir();
   if (!dir) throw new PlanError("invalid", "SYNAPSE_CONFIG_DIR is not set: there is no deployment to change");
-  return { runner: new ContainerRunner(), health: liveHealthChecker, dir };
+  return { runner: new RuntimeRunner(), health: liveHealthChecker, dir };
 }
 
 /** Makes the plan from the snapshot (and, for restores, the deployment to go back to). */
@@ -316,7 +317,7 @@ async function apply(id: string, plan: Plan, snapshot: DeploymentSnapshot, recor
   // A step or its undo failed because the engine itself went away (restarted, crashed): what the
   // containers are now is unknown until it is back, so the operation is interrupted, and put back
   // to its before-snapshot once the engine answers again (reconcile.ts waits for it).
-  const engineLost = outcome.status === "failed" && deps.runner instanceof ContainerRunner && !(await engineReachable());
+  const engineLost = outcome.status === "failed" && actsOnEngine(deps.runner) && !(await engineReachable());
   if (engineLost) {
     outcome = {
       status: "interrupted",

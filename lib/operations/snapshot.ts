@@ -1,7 +1,8 @@
 import "server-only";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { ContainerRunner, type ProcessRunner } from "@/lib/docker/containers";
+import type { ProcessRunner } from "@/lib/docker/containers";
+import { RuntimeRunner } from "@/lib/docker/runner";
 import { UnsafeConfigPathError, kindOf, readConfigFile } from "@/lib/fs/safe";
 import { FLEET_MANAGED_LABEL } from "@/lib/synapse/container-spec";
 import { logConfigsNamed } from "@/lib/synapse/log-configs";
@@ -71,7 +72,7 @@ async function workerFileNames(dir: string): Promise<string[]> {
 }
 
 /** The deployment now: config files, every Synapse process with the spec to re-create it, used host ports. */
-export async function captureSnapshot(runner: ProcessRunner = new ContainerRunner()): Promise<DeploymentSnapshot> {
+export async function captureSnapshot(runner: ProcessRunner = new RuntimeRunner()): Promise<DeploymentSnapshot> {
   const dir = configDir();
   if (!dir) throw new Error("SYNAPSE_CONFIG_DIR is not set: there is no deployment to change");
   const [files, discovered, usedHostPorts] = await Promise.all([snapshotFiles(dir), discoverDrafts(), runner.usedHostPorts()]);
@@ -92,5 +93,12 @@ export async function captureSnapshot(runner: ProcessRunner = new ContainerRunne
   // The nginx entrypoint, when there is one: its config file is part of the deployment's files.
   const lb = await captureLoadBalancer(discovered.units, dir);
   if (lb?.text != null) files[lb.loadBalancer.configFile] = lb.text;
-  return { takenAt: new Date().toISOString(), files, processes, usedHostPorts, ...(lb ? { loadBalancer: lb.loadBalancer } : {}) };
+  return {
+    takenAt: new Date().toISOString(),
+    files,
+    processes,
+    usedHostPorts,
+    ...(discovered.nodes ? { nodes: discovered.nodes } : {}),
+    ...(lb ? { loadBalancer: lb.loadBalancer } : {}),
+  };
 }

@@ -5,6 +5,9 @@ import type { FileBackup } from "./files";
 import type { HealthChecker } from "./health";
 import { sleepUnlessInterrupted, throwIfInterrupted } from "./interruption";
 
+/** The state a health check gives a process whose Swarm node is down: the wait gives up on it at once. */
+export const NODE_DOWN = "node_down";
+
 /**
  * What the executor and its compensation share: the step records, the dependencies, the state of
  * a plan being carried out, and the health wait both use. Its own module, so that executor.ts
@@ -118,7 +121,8 @@ export async function waitHealthy(state: ExecutionState, deps: ExecutorDeps, nam
       if (r.state === "restarting") wasRestarting.add(r.name);
       else wasRestarting.delete(r.name);
     }
-    const dead = down.find((r) => r.state === "exited" || r.state === "dead" || r.state === "missing" || (r.state === "restarting" && (crashes.get(r.name) ?? 0) > MAX_CRASH_RESTARTS));
+    const dead = down.find((r) => r.state === "exited" || r.state === "dead" || r.state === "missing" || r.state === NODE_DOWN || (r.state === "restarting" && (crashes.get(r.name) ?? 0) > MAX_CRASH_RESTARTS));
+    if (dead?.state === NODE_DOWN) throw new StepFailure(`${dead.name} cannot come up: ${dead.why ?? "its node is down"}`, dead.name);
     if (dead) {
       const id = containerIdOf(state, dead.name);
       const exit = id ? await deps.runner.stateOf(id).catch(() => null) : null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { HealthChecker } from "./health";
-import { MAX_CRASH_RESTARTS, StepFailure, waitHealthy, type ExecutionState, type ExecutorDeps } from "./state";
+import { MAX_CRASH_RESTARTS, NODE_DOWN, StepFailure, waitHealthy, type ExecutionState, type ExecutorDeps } from "./state";
 
 /** One process whose state follows a script, poll by poll (the last state repeats). */
 function scripted(states: string[]): HealthChecker {
@@ -33,5 +33,14 @@ describe("waitHealthy and the engine's restart policy", () => {
   it("an exited process still fails at once", async () => {
     const health = scripted(["starting", "exited", "healthy"]);
     await expect(waitHealthy(state, deps(health), ["w1"], 10_000)).rejects.toThrow("w1 exited with code 1");
+  });
+
+  it("gives up at once on a process whose swarm node is down, naming the node", async () => {
+    const health: HealthChecker = {
+      async check(targets) {
+        return targets.map(({ name }) => ({ name, alive: false, state: NODE_DOWN, why: "its node node3 is down" }));
+      },
+    };
+    await expect(waitHealthy(state, deps(health), ["w1"], 600_000)).rejects.toThrow("w1 cannot come up: its node node3 is down");
   });
 });

@@ -153,7 +153,14 @@ export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker
     mainHttpPort: healthListener(draft.dep.hs.listeners)?.port ?? null,
   });
   refuseHostBinds(draft, containerSpec.binds);
-  if (placement) containerSpec.placement = placement;
+  if (placement) {
+    containerSpec.placement = placement;
+    // A named volume is local to its node: elsewhere main's media store would be a new, empty one.
+    // Only a worker kept on main's node (a media worker beside the store) shares it, unless the
+    // operator declared the store shared (a volume driver every node reaches).
+    const besideMain = placement.pin && placement.node === draft.dep.main?.container?.placement?.node;
+    if (!besideMain && !draft.ctx.settings?.sharedMediaStore) containerSpec.binds = containerSpec.binds.filter((b) => b.split(":")[0].startsWith("/"));
+  }
   // Traefik deployments get the routes as labels; any other load balancer must be told.
   const routedByLabels = Object.keys(containerSpec.labels).some((k) => k.startsWith("traefik.http.routers."));
   if (spec.routes.length > 0 && !spec.traefikService && !routedByLabels)

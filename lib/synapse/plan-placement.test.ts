@@ -49,6 +49,8 @@ describe("placement on a swarm", () => {
   it("starts a worker on the node asked for, unpinned unless asked", () => {
     const plan = planIntent({ kind: "add_worker", type: "generic", placement: { node: "node3" } }, { snapshot: swarmSnapshot(), settings });
     expect(createdSpec(plan, "generic_worker2").placement).toEqual({ node: "node3" });
+    // main's media volume is local to node1: a worker that may run elsewhere does not take it.
+    expect(createdSpec(plan, "generic_worker2").binds).toEqual(["/srv/config/homeserver.yaml:/data/homeserver.yaml:ro"]);
     expect(plan.summary).toContain("on node3");
     const pinned = planIntent({ kind: "add_worker", type: "generic", placement: { node: "id-node2", pin: true } }, { snapshot: swarmSnapshot(), settings });
     expect(createdSpec(pinned, "generic_worker2").placement).toEqual({ node: "node2", pin: true });
@@ -84,10 +86,13 @@ describe("placement on a swarm", () => {
 
   it("pins a media worker to main's node (the media store), and refuses another node unless the store is shared", () => {
     const snapshot = swarmSnapshot();
-    expect(created(planIntent({ kind: "add_worker", type: "media" }, { snapshot, settings })).placement).toEqual({ node: "node1", pin: true });
+    const media = created(planIntent({ kind: "add_worker", type: "media" }, { snapshot, settings }));
+    expect(media.placement).toEqual({ node: "node1", pin: true });
+    expect(media.binds).toContain("media:/data/media_store");
     expect(refusal(() => planIntent({ kind: "add_worker", type: "media", placement: { node: "node2" } }, { snapshot, settings })).details).toMatchObject({ reason: "media_store_node" });
     const shared = planIntent({ kind: "add_worker", type: "media", placement: { node: "node2" } }, { snapshot, settings: { ...settings, sharedMediaStore: true } });
     expect(created(shared).placement).toEqual({ node: "node2" });
+    expect(created(shared).binds).toContain("media:/data/media_store");
   });
 
   it("refuses a host bind outside the config dir, and any placement on plain containers", () => {
