@@ -138,7 +138,8 @@ export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker
 
   const logConfig = sharedLogConfig(draft);
   draft.files.set(workerFilePath(name), renderWorkerFile({ name, kind: input.kind, ports: { http, replication, metrics }, logConfig, bindAddresses: bindAddresses(draft) }));
-  draft.targets.add.push(workerTargetEntry(name, spec.namePrefix, alias, metrics));
+  const target = workerTargetEntry(name, spec.namePrefix, alias, metrics);
+  draft.targets.add.push(target);
 
   const peers = draft.dep.workers.flatMap((w) => (w.process?.container ? [w.process.container] : []));
   const containerSpec = workerContainerSpec(main, {
@@ -155,6 +156,8 @@ export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker
   refuseHostBinds(draft, containerSpec.binds);
   if (placement) {
     containerSpec.placement = placement;
+    // On a swarm Prometheus finds tasks itself (dockerswarm_sd_configs) by these service labels.
+    Object.assign(containerSpec.labels, swarmMetricsLabels(metrics, target.labels));
     // A named volume is local to its node: elsewhere main's media store would be a new, empty one.
     // Only a worker kept on main's node (a media worker beside the store) shares it, unless the
     // operator declared the store shared (a volume driver every node reaches).
@@ -168,4 +171,13 @@ export function addWorkerToDraft(draft: Draft, input: AddWorkerInput): NewWorker
   const added: NewWorker = { name, kind: input.kind, httpPort: http, spec: containerSpec };
   draft.added.push(added);
   return added;
+}
+
+/** The labels a swarm's Prometheus (dockerswarm_sd_configs, lab/swarm/config.sh) scrapes a service by: port, job and index as the file_sd target has them. */
+export function swarmMetricsLabels(port: number, labels: Record<string, string>): Record<string, string> {
+  return {
+    "io.synapse-fleet.metrics.port": String(port),
+    ...(labels.job ? { "io.synapse-fleet.metrics.job": labels.job } : {}),
+    ...(labels.index ? { "io.synapse-fleet.metrics.index": labels.index } : {}),
+  };
 }

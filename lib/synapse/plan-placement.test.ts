@@ -49,6 +49,8 @@ describe("placement on a swarm", () => {
   it("starts a worker on the node asked for, unpinned unless asked", () => {
     const plan = planIntent({ kind: "add_worker", type: "generic", placement: { node: "node3" } }, { snapshot: swarmSnapshot(), settings });
     expect(createdSpec(plan, "generic_worker2").placement).toEqual({ node: "node3" });
+    // Prometheus on the swarm finds it by its service labels, job and index as the grafana dashboard tells processes apart.
+    expect(createdSpec(plan, "generic_worker2").labels).toMatchObject({ "io.synapse-fleet.metrics.port": "9004", "io.synapse-fleet.metrics.job": "generic_worker", "io.synapse-fleet.metrics.index": "2" });
     // main's media volume is local to node1: a worker that may run elsewhere does not take it.
     expect(createdSpec(plan, "generic_worker2").binds).toEqual(["/srv/config/homeserver.yaml:/data/homeserver.yaml:ro"]);
     expect(plan.summary).toContain("on node3");
