@@ -1,7 +1,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
-import type { LiveEvent, StatsSample, SynapseProcess, Topology } from "@/lib/contract/topology";
-import { appendSample, applyEventToCache, applyLiveEvent, STATS_HISTORY, topologyKey } from "./cache";
+import { liveEventSchema, type LiveEvent, type StatsSample, type SynapseProcess, type Topology } from "@/lib/contract/topology";
+import { appendSample, applyEventToCache, applyLiveEvent, liveEventTypes, STATS_HISTORY, topologyKey } from "./cache";
 
 function proc(name: string, id: string | null, over: Partial<SynapseProcess> = {}): SynapseProcess {
   return {
@@ -146,5 +146,11 @@ describe("appendSample", () => {
     expect(list).toHaveLength(STATS_HISTORY);
     expect(list[0].cpuPercent).toBe(5);
     expect(list.at(-1)!.cpuPercent).toBe(STATS_HISTORY + 4);
+  });
+});
+
+describe("the event types the page listens to", () => {
+  it("are every type the stream sends (an SSE type without a listener is dropped: a swarm card would never follow its task)", () => {
+    expect([...liveEventTypes].sort()).toEqual(liveEventSchema.options.map((o) => o.shape.type.value).sort());
   });
 });

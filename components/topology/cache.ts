@@ -59,3 +59,9 @@ export function applyEventToCache(qc: QueryClient, e: LiveEvent): void {
 export function appendSample(list: readonly StatsSample[], s: StatsSample): StatsSample[] {
   return [...list, s].slice(-STATS_HISTORY);
 }
+/**
+ * Every event type /api/events sends: an SSE event is delivered only to listeners of its type, so a
+ * type missing here is silently dropped (cache.test.ts checks this list against the schema). Kept
+ * out of the zod schema so the page does not load zod for it.
+ */
+export const liveEventTypes: ReadonlyArray<LiveEvent["type"]> = ["container", "health", "stats", "engine", "placement", "node"];

@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import type { LiveEvent, StatsSample, Topology } from "@/lib/contract/topology";
-import { appendSample, applyEventToCache, topologyKey } from "./cache";
+import { appendSample, applyEventToCache, liveEventTypes, topologyKey } from "./cache";
 
 export { topologyKey };
 
@@ -85,7 +85,7 @@ export function useLiveTopology() {
         /* a malformed frame is dropped; the next full fetch corrects any drift */
       }
     };
-    for (const type of ["container", "health", "stats", "engine"]) source.addEventListener(type, onEvent);
+    for (const type of liveEventTypes) source.addEventListener(type, onEvent);
     return () => source.close();
   }, [qc]);
 
