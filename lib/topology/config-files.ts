@@ -1,4 +1,5 @@
 import "server-only";
+import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { openConfigFile } from "@/lib/fs/safe";
@@ -11,27 +12,52 @@ export function configDir(): string | null {
 }
 
 interface Cached<T> {
-  key: string;
+  /** The file's identity and version when it was parsed: device, inode, size, mtime, ctime. */
+  version: string;
   value: T;
 }
 const parsed = new Map<string, Cached<unknown>>();
+const MAX_CACHED = 10_000;
+
+function versionOf(stats: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
 
 /**
- * Reads and parses a config file once per version of it: the stat (mtime, size, inode) of the
- * descriptor decides whether the parse from last time still holds. Discovery reads every worker
- * file per request, so the file is opened once and only read when it changed. The open never
- * follows a link at the last component and the file's real path must lie inside `dir`.
+ * The parse from last time, if the name still leads to that very file, unchanged. An lstat,
+ * synchronous on purpose: it is a metadata lookup of a local file (microseconds), where the safe
+ * open below costs five threadpool round trips per file, per request. Same device and inode,
+ * size, mtime and ctime (which no one can set back) mean the same bytes that passed the checks
+ * when they were parsed; a link or another file at the name has another inode, so it misses.
+ */
+function unchanged<T>(key: string, file: string): T | undefined {
+  const hit = parsed.get(key);
+  if (!hit) return undefined;
+  let stats: fsSync.Stats;
+  try {
+    stats = fsSync.lstatSync(file);
+  } catch {
+    return undefined;
+  }
+  return stats.isFile() && versionOf(stats) === hit.version ? (hit.value as T) : undefined;
+}
+
+/**
+ * Reads and parses a config file once per version of it. Discovery reads homeserver.yaml and every
+ * worker file per request: a version seen before costs one lstat (`unchanged`). Otherwise the file
+ * is opened safely — never following a link at the last component, its real path inside `dir` —
+ * and the descriptor's stat is the version the parse is kept under.
  */
 async function readParsed<T>(dir: string, file: string, display: string, parse: (text: string) => T): Promise<T> {
+  const key = `${dir}\0${file}`;
+  const cached = unchanged<T>(key, file);
+  if (cached !== undefined) return cached;
   const opened = await openConfigFile(dir, file, display);
   if (!opened) throw Object.assign(new Error(`${display} does not exist`), { code: "ENOENT" });
   try {
-    const { stats } = opened;
-    const key = `${stats.mtimeMs}:${stats.size}:${stats.ino}:${opened.realPath}`;
-    const hit = parsed.get(file);
-    if (hit && hit.key === key) return hit.value as T;
     const value = parse(await opened.handle.readFile("utf8"));
-    parsed.set(file, { key, value });
+    if (parsed.size >= MAX_CACHED && !parsed.has(key)) parsed.clear();
+    parsed.set(key, { version: versionOf(opened.stats), value });
     return value;
   } finally {
     await opened.handle.close();
