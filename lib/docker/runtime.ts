@@ -87,9 +87,10 @@ function fromListing(c: Docker.ContainerInfo): RuntimeUnit {
   };
 }
 
-async function listContainerUnits(): Promise<RuntimeUnit[]> {
+/** Every container; `tasks: false` leaves out Swarm's task containers in the engine itself. */
+async function listContainerUnits({ tasks = true }: { tasks?: boolean } = {}): Promise<RuntimeUnit[]> {
   try {
-    const list = await docker().listContainers({ all: true });
+    const list = await docker().listContainers(tasks ? { all: true } : { all: true, filters: JSON.stringify({ "is-task": ["false"] }) });
     // Details of containers that are gone would stay cached for good (one per removed worker).
     const listed = new Set(list.map((c) => c.Id));
     for (const id of inspectCache.keys()) if (!listed.has(id)) inspectCache.delete(id);
@@ -103,7 +104,9 @@ async function listContainerUnits(): Promise<RuntimeUnit[]> {
 /**
  * What runs, and on a swarm its nodes (null otherwise). On a swarm: one unit per service, plus the
  * manager's own containers that are not tasks (a dashboard or a tool beside it): a task container
- * is already its service's unit. Containers: every container, stopped ones included, one API call.
+ * is already its service's unit, so the engine is asked for the others only (less to send and
+ * parse), in the same round as the manager's calls. Containers: every container, stopped ones
+ * included, one API call.
  */
 export async function listRuntime(): Promise<{ units: RuntimeUnit[]; nodes: SwarmNode[] | null }> {
   const mode = await swarmMode().catch((err) => {
@@ -112,7 +115,7 @@ export async function listRuntime(): Promise<{ units: RuntimeUnit[]; nodes: Swar
   });
   if (!mode.swarm) return { units: await listContainerUnits(), nodes: null };
   const dir = process.env.SYNAPSE_CONFIG_DIR ? path.resolve(process.env.SYNAPSE_CONFIG_DIR) : null;
-  const [swarm, containers] = await Promise.all([listSwarmUnits(docker(), dir), listContainerUnits()]);
+  const [swarm, containers] = await Promise.all([listSwarmUnits(docker(), dir), listContainerUnits({ tasks: false })]);
   return { units: [...swarm.units, ...containers.filter((c) => !(SWARM_SERVICE_LABEL in c.labels))], nodes: swarm.nodes };
 }
 

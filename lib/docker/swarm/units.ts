@@ -219,19 +219,35 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The stopped services (0 replicas) of the last listing, per manager client: asked for with the next. */
+const lastStopped = new WeakMap<Docker, string[]>();
+const MAX_STOPPED_ASKED = 500;
+
+const endedTasksOf = (api: Docker, ids: string[]) =>
+  ids.length === 0 ? Promise.resolve([]) : call(() => api.listTasks({ filters: JSON.stringify({ service: ids }) }) as Promise<RawTask[]>);
+
 /**
  * Nodes, services and running tasks in parallel (three manager calls). Stopped services (0
- * replicas) have no task meant to run; their last tasks are read in one more call, only when there
- * are any, so a stopped worker shows as exited rather than as never started.
+ * replicas) have no task meant to run, so their last tasks are read too (a stopped worker shows as
+ * exited rather than as never started): in the same round for the services that were stopped at
+ * the last listing, and in a second call only for any stopped since.
  */
 export async function listSwarmUnits(api: Docker, dir: string | null): Promise<{ units: RuntimeUnit[]; nodes: SwarmNode[] }> {
-  const [rawNodes, services, running] = await Promise.all([
+  const asked = lastStopped.get(api) ?? [];
+  const [rawNodes, services, running, endedAsked] = await Promise.all([
     call(() => api.listNodes() as Promise<RawNode[]>),
     call(() => api.listServices() as Promise<RawService[]>),
     call(() => api.listTasks({ filters: JSON.stringify({ "desired-state": ["running"] }) }) as Promise<RawTask[]>),
+    // The manager refuses the whole call (404) when one of them has been removed since: asked again below.
+    endedTasksOf(api, asked).catch((err) => {
+      if (err instanceof DockerUnavailableError) throw err;
+      return null;
+    }),
   ]);
   const stopped = services.filter((s) => desiredReplicas(s) === 0).map((s) => s.ID);
-  const ended = stopped.length > 0 ? await call(() => api.listTasks({ filters: JSON.stringify({ service: stopped }) }) as Promise<RawTask[]>) : [];
+  const answered = new Set(endedAsked ? asked : []);
+  const ended = [...(endedAsked ?? []), ...(await endedTasksOf(api, stopped.filter((id) => !answered.has(id))))];
+  lastStopped.set(api, stopped.slice(0, MAX_STOPPED_ASKED));
   const stoppedSet = new Set(stopped);
   const tasks = [...running, ...ended.filter((t) => t.ServiceID && stoppedSet.has(t.ServiceID) && t.DesiredState !== "running")];
   // By hostname, so the nodes strip keeps its order (the manager lists them in no fixed one).
