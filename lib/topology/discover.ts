@@ -10,7 +10,7 @@ import { LB_KIND_LABEL, LB_ROLE, LB_ROLE_LABEL } from "@/lib/synapse/plan-lb";
 import { maskValue } from "@/lib/synapse/secrets";
 import { roleGroups, workerTypes } from "@/lib/synapse/types";
 import { configDir, hostPathOf, readHomeserver, readWorkerFile } from "./config-files";
-import { probeHealth, type ProbeTarget } from "./health";
+import { probeAlive, probeHealth, type ProbeTarget } from "./health";
 import { latestStats } from "./stats-cache";
 import { nginxRoutes, routesFromLabels } from "./routes";
 import { synapseVersion } from "./version";
@@ -136,8 +136,11 @@ function referencedWorkers(hs: HomeserverConfig): Set<string> {
 
 const typeOrder = new Map<string, number>(roleGroups.flatMap((g, gi) => g.types.map((t) => [t, gi * 100 + workerTypes.indexOf(t)] as const)));
 
-/** Processes and infrastructure from the engine and the config dir, without probing. */
-export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
+/**
+ * Processes and infrastructure from the engine and the config dir, without probing unless asked
+ * (`early`: probes already under way, by `probeKey`, that a process at that target takes).
+ */
+export async function discoverDrafts(opts: { probe?: boolean; early?: EarlyProbes } = {}): Promise<{
   dir: string | null;
   hs: HomeserverConfig | null;
   drafts: ProcessDraft[];
@@ -173,7 +176,7 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
         const detailed = await withDetails(u);
         if (!detailed) return null;
         const draft = await processFromUnit(detailed, dir, hs, warnings);
-        if (draft && opts.probe && draft.unit) draft.health = healthOf(draft.unit, draft.probe);
+        if (draft && opts.probe && draft.unit) draft.health = healthOf(draft.unit, draft.probe, opts.early);
         return draft;
       }),
     )
@@ -219,9 +222,24 @@ export async function discoverDrafts(opts: { probe?: boolean } = {}): Promise<{
 }
 
 /** One probe; a swarm task that cannot be probed from here takes Swarm's word (lib/topology/swarm.ts). */
-function healthOf(u: RuntimeUnit, probe: ProbeTarget): Promise<Health> {
+function healthOf(u: RuntimeUnit, probe: ProbeTarget, early?: EarlyProbes): Promise<Health> {
   if (u.swarm && !probe.address) return Promise.resolve(healthFromSwarm(u));
-  return probeHealth(u.state, u.startedAt, probe);
+  return probeHealth(u.state, u.startedAt, probe, undefined, early?.get(probeKey(u.id, probe)));
+}
+
+type EarlyProbes = Map<string, Promise<boolean | null>>;
+const probeKey = (unitId: string, t: ProbeTarget) => `${unitId} ${t.address} ${t.httpPort} ${t.tcpPort}`;
+
+/**
+ * The unit and probe target of each running process the last topology probed. The next one probes
+ * them again at once, while the engine lists what runs: a process still at its target (most, most
+ * of the time) then has its answer as soon as the listing says so, instead of one round trip later.
+ * One whose unit or target changed is probed afresh; a probe of a target gone is not waited for.
+ */
+let lastTargets = new Map<string, ProbeTarget>();
+
+function probeLastTargets(): EarlyProbes {
+  return new Map([...lastTargets].map(([key, target]) => [key, probeAlive(target)]));
 }
 
 function mainReached(drafts: ProcessDraft[]): ProcessDraft | undefined {
@@ -252,7 +270,8 @@ function asUnknown(seen: Pick<Topology, "processes" | "services">): Pick<Topolog
 
 /** The whole deployment, live: containers, config, and one parallel round of /health probes. */
 export async function discoverTopology(): Promise<Topology> {
-  const d = await discoverDrafts({ probe: true });
+  const d = await discoverDrafts({ probe: true, early: probeLastTargets() });
+  lastTargets = new Map(d.drafts.flatMap((p) => (p.unit && p.state === "running" && p.probe.address ? [[probeKey(p.unit.id, p.probe), p.probe] as const] : [])));
   if (!d.docker.reachable && lastSeen) {
     return { ...(await topologyFrom(d)), ...asUnknown(lastSeen) };
   }

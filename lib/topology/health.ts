@@ -50,10 +50,13 @@ export async function probeAlive(t: ProbeTarget): Promise<boolean | null> {
   return null;
 }
 
-/** Health of a process from its container state and one probe. */
-export async function probeHealth(state: string, startedAt: string | null, t: ProbeTarget, now = Date.now()): Promise<Health> {
+/**
+ * Health of a process from its container state and one probe: `early` when a probe of this very
+ * target was started already (during the listing), else one now.
+ */
+export async function probeHealth(state: string, startedAt: string | null, t: ProbeTarget, now = Date.now(), early?: Promise<boolean | null>): Promise<Health> {
   if (state !== "running") return state === "restarting" ? "starting" : "stopped";
-  const alive = await probeAlive(t);
+  const alive = await (early ?? probeAlive(t));
   if (alive === null) return "unknown";
   if (alive) return "healthy";
   const startedMs = startedAt ? Date.parse(startedAt) : NaN;
