@@ -22,6 +22,29 @@ export function logConfigsNamed(files: Record<string, string>): string[] {
   return [...new Set(logConfigNames(files).values())];
 }
 
+/**
+ * Whether re-reading this log config on SIGHUP would break the process's logging: Synapse redirects
+ * its stdout and stderr into its own logger, so a stream handler re-created on SIGHUP writes to the
+ * redirected stream, and every line loops back as "logging during logging: …" (matrix-org/synapse#6550).
+ * That is any StreamHandler on stdout or stderr (stderr when it names no stream). Such a process is
+ * restarted instead. A file or other handler reloads cleanly.
+ */
+export function reloadLoopsLogging(logConfigText: string): boolean {
+  let doc: unknown;
+  try {
+    doc = parse(logConfigText, { uniqueKeys: false });
+  } catch {
+    return false; // the validator refuses it anyway
+  }
+  const handlers = (doc as { handlers?: unknown } | null)?.handlers;
+  if (!handlers || typeof handlers !== "object") return false;
+  return Object.values(handlers as Record<string, unknown>).some((h) => {
+    const { class: cls, stream } = (h ?? {}) as { class?: unknown; stream?: unknown };
+    if (cls !== "logging.StreamHandler") return false;
+    return stream === undefined || stream === null || stream === "ext://sys.stdout" || stream === "ext://sys.stderr";
+  });
+}
+
 /** Whether a container path names the log config at `rel` in the config dir (it ends with it). */
 export function namesLogConfig(containerPath: string, rel: string): boolean {
   return containerPath === rel || containerPath.endsWith(`/${rel}`);

@@ -44,6 +44,27 @@ describe("saving edited config files", () => {
     expect(() => planIntent(intent, { snapshot, edits: { "log.config": "root: [unclosed\n" } })).toThrow(ConfigFindingsError);
   });
 
+  it("a log config that logs to the console restarts the processes naming it instead: a SIGHUP would loop their output (matrix-org/synapse#6550)", () => {
+    const snapshot = labSnapshot();
+    const console = (level: string, stream = "\n    stream: ext://sys.stdout") =>
+      `version: 1\nhandlers:\n  console:\n    class: logging.StreamHandler${stream}\nroot: {level: ${level}, handlers: [console]}\n`;
+    for (const stream of ["\n    stream: ext://sys.stdout", "\n    stream: ext://sys.stderr", ""]) {
+      snapshot.files["log.config"] = console("INFO", stream);
+      const intent = { kind: "edit_files" as const, files: [{ path: "log.config", baseVersion: fileVersion(snapshot.files["log.config"]) }] };
+      const plan = planIntent(intent, { snapshot, edits: { "log.config": console("DEBUG", stream) } });
+      expect(plan.steps.filter((s) => s.kind === "reload")).toEqual([]);
+      expect(plan.restarts.map((r) => r.process).sort()).toEqual(["federation_sender1", "generic_worker1", "main", "media_worker"]);
+      expect(plan.restarts[0].reason).toContain("logs to the console");
+    }
+    // A file handler reloads cleanly: SIGHUP, nothing restarts.
+    const file = (level: string) => `version: 1\nhandlers:\n  file:\n    class: logging.handlers.RotatingFileHandler\n    filename: /data/logs/x.log\nroot: {level: ${level}, handlers: [file]}\n`;
+    snapshot.files["log.config"] = file("INFO");
+    const intent = { kind: "edit_files" as const, files: [{ path: "log.config", baseVersion: fileVersion(snapshot.files["log.config"]) }] };
+    const plan = planIntent(intent, { snapshot, edits: { "log.config": file("DEBUG") } });
+    expect(plan.restarts).toEqual([]);
+    expect(plan.steps.filter((s) => s.kind === "reload")).toHaveLength(4);
+  });
+
   it("a worker file edit restarts that worker only, then waits for it", () => {
     const plan = save({ [GW]: lab[GW].replace("/data/log.config", "/data/log2.config") });
     expect(plan.files.map((f) => f.path)).toEqual([GW]);

@@ -10,7 +10,7 @@ import { restartsFor } from "./plan-restarts";
 import { ConfigFindingsError, PlanError, type FileChange, type Intent, type Plan, type Step } from "./plan-schema";
 import { errorsOf, validateDeployment } from "./rules";
 import { DUTY_KEYS } from "./rules-duties";
-import { isLogConfigPath, logConfigNames, namesLogConfig } from "./log-configs";
+import { isLogConfigPath, logConfigNames, namesLogConfig, reloadLoopsLogging } from "./log-configs";
 import { unmaskSecrets } from "./secrets-unmask";
 
 type EditIntent = Extract<Intent, { kind: "edit_files" }>;
@@ -96,11 +96,15 @@ export function planEditFiles(intent: EditIntent, ctx: PlanContext): Plan {
   const recreated = new Set<string>();
   for (const f of files) {
     if (isLogConfigPath(f.path)) {
-      // Synapse re-reads its log config on SIGHUP: the processes that name this one reload, nothing restarts.
+      // Synapse re-reads its log config on SIGHUP: the processes that name this one reload, nothing
+      // restarts — unless the config logs to the console, which a reload breaks: those restart.
+      const loops = f.after !== null && reloadLoopsLogging(f.after);
       for (const [file, named] of logConfigNames(after)) {
         if (!namesLogConfig(named, f.path)) continue;
         const name = file === HOMESERVER_FILE ? "main" : dep.workers.find((w) => w.file === file)?.name;
-        if (name) reload.set(name, `${f.path} changed: ${name} re-reads its log config (SIGHUP)`);
+        if (!name) continue;
+        if (loops) add(name, `${f.path} changed: it logs to the console, which Synapse cannot re-read on SIGHUP without looping its output back into its log (matrix-org/synapse#6550)`);
+        else reload.set(name, `${f.path} changed: ${name} re-reads its log config (SIGHUP)`);
       }
       continue;
     }
