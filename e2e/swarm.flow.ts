@@ -35,6 +35,7 @@ const card = (page: Page, name: string) => page.getByRole("article", { name, exa
 let api: FleetApi;
 let user: { user: string; password: string };
 let added = ""; // the worker step 1 adds; removed at the end
+let rolledBack = false; // step 4 between its rollback and its restore: the workers are to be brought back
 const media = { id: "", bytes: new Uint8Array() };
 let found: { services: string[] };
 
@@ -72,6 +73,8 @@ test.afterAll(async () => {
   await setAvailability("node2", "active").catch(() => undefined);
   if ((await nodeStates().catch(() => [])).join() !== ALL_READY.join()) await swarmUp();
   try {
+    // Stopped between rollback and restore: the workers come back through the dashboard (their files too).
+    if (rolledBack) await api.run("POST", "/api/restore-workers");
     if (added && (await serviceOf(added))) await api.run("DELETE", `/api/workers/${added}`);
   } finally {
     await putLabWorkersHome();
@@ -172,10 +175,12 @@ test("rollback to one process: only main runs and serves the media uploaded thro
   await page.getByRole("menuitem", { name: "Rollback to single process" }).click();
   await page.getByRole("dialog", { name: "Rollback to single process" }).getByRole("button", { name: "Apply" }).click();
   await waitForProgress(page, "succeeded");
+  rolledBack = true;
   await expect(page.getByRole("article")).toHaveCount(1);
   expect((await api.topology()).processes.map((p) => p.name)).toEqual(["main"]);
   // On the swarm too: no Synapse service but main's (every one carries the worker label).
-  expect(lines(await docker(["service", "ls", "--filter", "label=io.synapse-fleet.worker", "--format", "{{.Label \"io.synapse-fleet.worker\"}}"]))).toEqual(["main"]);
+  const labelled = lines(await docker(["service", "ls", "-q", "--filter", "label=io.synapse-fleet.worker"]));
+  expect(lines(await docker(["service", "inspect", "-f", "{{index .Spec.Labels \"io.synapse-fleet.worker\"}}", ...labelled]))).toEqual(["main"]);
   const token = await login(swarmMain(), user.user, user.password);
   expect(await download(swarmMain(), token, media.id)).toEqual(media.bytes);
 
@@ -183,6 +188,7 @@ test("rollback to one process: only main runs and serves the media uploaded thro
   await page.getByRole("menuitem", { name: "Restore workers" }).click();
   await page.getByRole("dialog", { name: "Restore workers" }).getByRole("button", { name: "Apply" }).click();
   await waitForProgress(page, "succeeded");
+  rolledBack = false;
   const back = await api.topology();
   expect(healthOf(back)).toEqual(healthOf(before));
   expect(new Map(back.processes.filter((p) => p.name !== "main").map((p) => [p.name, p.node?.hostname]))).toEqual(placed);
