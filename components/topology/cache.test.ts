@@ -133,6 +133,16 @@ describe("applyEventToCache", () => {
     applyEventToCache(empty, { type: "health", containerId: "id-main", health: "unhealthy" });
     expect(empty.getQueryData(topologyKey)).toBeUndefined();
   });
+
+  it("asks a first fetch still under way again when the world changed since it began (engine, node, the swarm's first read)", () => {
+    const qc = new QueryClient();
+    void qc.prefetchQuery({ queryKey: topologyKey, queryFn: () => new Promise<Topology>(() => undefined) });
+    applyEventToCache(qc, { type: "health", containerId: "id-main", health: "unhealthy" });
+    expect(qc.getQueryState(topologyKey)?.isInvalidated).toBe(false);
+    applyEventToCache(qc, { type: "engine", reachable: true, error: null });
+    expect(qc.getQueryState(topologyKey)?.isInvalidated).toBe(true);
+    expect(qc.getQueryData(topologyKey)).toBeUndefined();
+  });
 });
 
 describe("appendSample", () => {

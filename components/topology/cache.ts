@@ -48,8 +48,12 @@ export function applyLiveEvent(t: Topology, e: LiveEvent): Topology | null {
 /** Puts the event into react-query's cached topology, or marks it stale when only a refetch can tell. */
 export function applyEventToCache(qc: QueryClient, e: LiveEvent): void {
   const current = qc.getQueryData<Topology>(topologyKey);
-  // Nothing fetched yet: the first fetch will be current anyway.
-  if (!current) return;
+  // Nothing fetched yet: the first fetch will be current, unless the event says the world changed
+  // since it began (the engine back, a node, the swarm's first read): then it is asked again.
+  if (!current) {
+    if (e.type === "engine" || e.type === "node") void qc.invalidateQueries({ queryKey: topologyKey });
+    return;
+  }
   const next = applyLiveEvent(current, e);
   if (next === null) void qc.invalidateQueries({ queryKey: topologyKey });
   else if (next !== current) qc.setQueryData(topologyKey, next);

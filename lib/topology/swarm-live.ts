@@ -163,6 +163,10 @@ export class SwarmTracker {
         if (this.nodes.get(n.id) !== key) this.sink.emit({ type: "node", nodeId: n.id, state: n.state, availability: n.availability });
       }
     }
+    // The first read is the baseline changes are told against; a service created between a page's
+    // topology fetch and this read would be in neither. So the baseline ends with an engine event,
+    // on which pages fetch the topology again (it is true, too: the manager just answered).
+    if (this.baseline) this.sink.emit({ type: "engine", reachable: true, error: null });
     this.baseline = false;
     this.services = new Map(units.map((u) => [u.id, seen(u)]));
     this.nodes = new Map(nodes.map((n) => [n.id, `${n.state}/${n.availability}`]));
