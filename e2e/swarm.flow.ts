@@ -184,6 +184,8 @@ test("rollback to one process: only main runs and serves the media uploaded thro
   const token = await login(swarmMain(), user.user, user.password);
   expect(await download(swarmMain(), token, media.id)).toEqual(media.bytes);
 
+  // A fresh page: the rollback's "succeeded" must not stand for the restore's.
+  await page.goto("/");
   await page.getByRole("button", { name: "More deployment actions" }).click();
   await page.getByRole("menuitem", { name: "Restore workers" }).click();
   await page.getByRole("dialog", { name: "Restore workers" }).getByRole("button", { name: "Apply" }).click();
