@@ -97,6 +97,12 @@ export class ServiceRunner implements ProcessRunner {
     return tasks.filter((t) => t.ServiceID === id);
   }
 
+  /** Ids of the nodes the manager sees down or disconnected. */
+  private async downNodes(): Promise<string[]> {
+    const list = (await engine("list nodes", () => this.api.listNodes())) as Array<{ ID: string; Status?: { State?: string } }>;
+    return list.filter((n) => n.Status?.State === "down" || n.Status?.State === "disconnected").map((n) => n.ID);
+  }
+
   private async nodes(): Promise<NodeRef[]> {
     const list = (await engine("list nodes", () => this.api.listNodes())) as Array<{ ID: string; Description?: { Hostname?: string } }>;
     return list.map((n) => ({ id: n.ID, hostname: n.Description?.Hostname ?? n.ID }));
@@ -174,8 +180,15 @@ export class ServiceRunner implements ProcessRunner {
         const tasks = await this.tasksOf(id);
         if (this.failuresSince(id, tasks) >= 2) return false;
         // A task made since the start or restart: the one before it may still run for a moment.
+        // "running", not "starting": with a healthcheck Swarm says running once it passes. Until the
+        // worker is up on its start node it stays bound there, so a node lost during the operation
+        // fails it (and compensation takes the service away) instead of Swarm moving it elsewhere.
         const known = baseline.get(id);
-        return tasks.some((t) => !known?.has(t.ID) && t.DesiredState === "running" && ["starting", "running"].includes(t.Status?.State ?? "")) ? true : null;
+        const mine = tasks.filter((t) => !known?.has(t.ID) && t.DesiredState === "running");
+        if (mine.some((t) => t.Status?.State === "running")) return true;
+        // Its start node is down: nothing will run there; the health wait says so at once.
+        const down = new Set((await this.downNodes()));
+        return mine.some((t) => t.NodeID && down.has(t.NodeID)) ? false : null;
       });
       if (!ran) return;
       await this.update(id, (s) => {
