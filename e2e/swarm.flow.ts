@@ -4,6 +4,7 @@ import { configFiles, FleetApi } from "./fleet-api";
 import { download, login, upload, whoami } from "./matrix";
 import {
   clientBase,
+  HOME,
   docker,
   lines,
   nodeAddress,
@@ -75,7 +76,10 @@ test.afterAll(async () => {
   try {
     // Stopped between rollback and restore: the workers come back through the dashboard (their files too).
     if (rolledBack) await api.run("POST", "/api/restore-workers");
-    if (added && (await serviceOf(added))) await api.run("DELETE", `/api/workers/${added}`);
+    // Every worker the story made (step 1's, and one a failed refusal step let through) goes, through
+    // the dashboard, so its files go too: the lab keeps only its own.
+    const extra = (await api.topology()).processes.map((p) => p.name).filter((n) => n !== "main" && !(n in HOME));
+    for (const name of extra) await api.run("DELETE", `/api/workers/${name}`);
   } finally {
     await putLabWorkersHome();
   }
