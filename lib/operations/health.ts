@@ -1,4 +1,6 @@
 import "server-only";
+import type { RuntimeUnit } from "@/lib/docker/runtime";
+import type { SwarmNode } from "@/lib/synapse/plan-schema";
 import { discoverDrafts } from "@/lib/topology/discover";
 import { probeAlive } from "@/lib/topology/health";
 import { replicationSubscribers } from "./replication";
@@ -36,7 +38,7 @@ export const liveHealthChecker: HealthChecker = {
         if (!draft?.unit) return { name, alive: false, state: "missing" };
         // On a swarm: a task on a node the manager sees down will not answer, and Swarm will not
         // move a task whose node is still required; waiting for it is waiting for nothing (#15 §7).
-        const node = draft.unit.swarm?.node ? discovered.nodes?.find((n) => n.id === draft.unit?.swarm?.node?.id) : undefined;
+        const node = draft.unit.swarm ? boundNode(draft.unit, discovered.nodes ?? []) : undefined;
         if (node && (node.state === "down" || node.state === "disconnected")) {
           return { name, alive: false, state: NODE_DOWN, why: `its node ${node.hostname} is ${node.state}` };
         }
@@ -51,3 +53,17 @@ export const liveHealthChecker: HealthChecker = {
     );
   },
 };
+
+/**
+ * The node a swarm process is on or bound to: its task's node, else the node its constraints name
+ * (a task Swarm took off a lost node, and cannot place elsewhere, has none of its own).
+ */
+function boundNode(unit: RuntimeUnit, nodes: SwarmNode[]): SwarmNode | undefined {
+  const on = unit.swarm?.node?.id;
+  if (on) return nodes.find((n) => n.id === on);
+  for (const c of unit.placement ?? []) {
+    const m = /^\s*node\.(id|hostname)\s*==\s*(\S+)\s*$/.exec(c);
+    if (m) return nodes.find((n) => (m[1] === "id" ? n.id : n.hostname) === m[2]);
+  }
+  return undefined;
+}

@@ -184,10 +184,11 @@ export class ServiceRunner implements ProcessRunner {
         // worker is up on its start node it stays bound there, so a node lost during the operation
         // fails it (and compensation takes the service away) instead of Swarm moving it elsewhere.
         const known = baseline.get(id);
-        const mine = tasks.filter((t) => !known?.has(t.ID) && t.DesiredState === "running");
-        if (mine.some((t) => t.Status?.State === "running")) return true;
-        // Its start node is down: nothing will run there; the health wait says so at once.
-        const down = new Set((await this.downNodes()));
+        const mine = tasks.filter((t) => !known?.has(t.ID));
+        if (mine.some((t) => t.DesiredState === "running" && t.Status?.State === "running")) return true;
+        // Its start node is down (a task of this start was given to it; Swarm may have replaced that
+        // task with one it cannot place): nothing will run there, and the health wait says so at once.
+        const down = new Set(await this.downNodes());
         return mine.some((t) => t.NodeID && down.has(t.NodeID)) ? false : null;
       });
       if (!ran) return;
@@ -251,8 +252,14 @@ export class ServiceRunner implements ProcessRunner {
       if (statusOf(err) !== 404) await engine(`remove service ${short(id)}`, () => Promise.reject(err));
     }
     baseline.delete(id);
-    // Its host ports are free only once its tasks are gone.
-    await this.until(`${short(id)}'s tasks to go`, this.waitMs, async () => ((await this.tasksOf(id)).length === 0 ? true : null));
+    // Its host ports are free only once its tasks are gone. A task on a node that is down goes when
+    // the node comes back (its engine is told then); it holds no port anyone can reach meanwhile.
+    await this.until(`${short(id)}'s tasks to go`, this.waitMs, async () => {
+      const tasks = await this.tasksOf(id);
+      if (tasks.length === 0) return true;
+      const down = new Set(await this.downNodes());
+      return tasks.every((t) => t.NodeID && down.has(t.NodeID)) ? true : null;
+    });
     const prefix = await this.objectPrefix();
     await engine("remove unused objects", () => removeUnused(this.api, prefix));
   }
