@@ -1,5 +1,6 @@
 import "server-only";
 import type { RuntimeUnit } from "@/lib/docker/runtime";
+import { constrainedNode } from "@/lib/docker/swarm/units";
 import type { SwarmNode } from "@/lib/synapse/plan-schema";
 import { discoverDrafts } from "@/lib/topology/discover";
 import { probeAlive } from "@/lib/topology/health";
@@ -61,9 +62,5 @@ export const liveHealthChecker: HealthChecker = {
 function boundNode(unit: RuntimeUnit, nodes: SwarmNode[]): SwarmNode | undefined {
   const on = unit.swarm?.node?.id;
   if (on) return nodes.find((n) => n.id === on);
-  for (const c of unit.placement ?? []) {
-    const m = /^\s*node\.(id|hostname)\s*==\s*(\S+)\s*$/.exec(c);
-    if (m) return nodes.find((n) => (m[1] === "id" ? n.id : n.hostname) === m[2]);
-  }
-  return undefined;
+  return constrainedNode(unit.placement ?? [], nodes) ?? undefined;
 }

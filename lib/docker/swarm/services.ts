@@ -99,13 +99,12 @@ export class ServiceRunner implements ProcessRunner {
 
   /** Ids of the nodes the manager sees down or disconnected. */
   private async downNodes(): Promise<string[]> {
-    const list = (await engine("list nodes", () => this.api.listNodes())) as Array<{ ID: string; Status?: { State?: string } }>;
-    return list.filter((n) => n.Status?.State === "down" || n.Status?.State === "disconnected").map((n) => n.ID);
+    return (await this.nodes()).filter((n) => n.state === "down" || n.state === "disconnected").map((n) => n.id);
   }
 
-  private async nodes(): Promise<NodeRef[]> {
-    const list = (await engine("list nodes", () => this.api.listNodes())) as Array<{ ID: string; Description?: { Hostname?: string } }>;
-    return list.map((n) => ({ id: n.ID, hostname: n.Description?.Hostname ?? n.ID }));
+  private async nodes(): Promise<Array<NodeRef & { state: string }>> {
+    const list = (await engine("list nodes", () => this.api.listNodes())) as Array<{ ID: string; Description?: { Hostname?: string }; Status?: { State?: string } }>;
+    return list.map((n) => ({ id: n.ID, hostname: n.Description?.Hostname ?? n.ID, state: n.Status?.State ?? "unknown" }));
   }
 
   /**

@@ -200,12 +200,17 @@ export function unitsFromSwarm(services: RawService[], tasks: RawTask[], rawNode
  * when that node is down or drained: its task cannot run anywhere else ("stranded"). Null otherwise.
  */
 export function strandedOn(constraints: string[], nodes: SwarmNode[]): SwarmNode | null {
+  const node = constrainedNode(constraints, nodes);
+  // A paused node keeps its tasks running; a drained or lost one does not.
+  return node && (node.state !== "ready" || node.availability === "drain") ? node : null;
+}
+
+/** The node a `node.id==` or `node.hostname==` constraint binds a service to, if one does. */
+export function constrainedNode(constraints: string[], nodes: SwarmNode[]): SwarmNode | null {
   for (const c of constraints) {
     const m = /^\s*node\.(id|hostname)\s*==\s*(\S+)\s*$/.exec(c);
-    if (!m) continue;
-    const node = nodes.find((n) => (m[1] === "id" ? n.id === m[2] : n.hostname === m[2]));
-    // A paused node keeps its tasks running; a drained or lost one does not.
-    if (node && (node.state !== "ready" || node.availability === "drain")) return node;
+    const node = m ? nodes.find((n) => (m[1] === "id" ? n.id === m[2] : n.hostname === m[2])) : undefined;
+    if (node) return node;
   }
   return null;
 }
