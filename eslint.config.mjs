@@ -27,7 +27,7 @@ const config = [
     rules: { "no-console": "error" },
   },
   {
-    ignores: ["node_modules/**", ".next/**", "lib/db/generated/**", "test-results/**", "playwright-report/**", "lab/.state/**", "data/**", "next-env.d.ts"],
+    ignores: ["node_modules/**", ".next/**", "lib/db/generated/**", "test-results/**", "playwright-report/**", "lab/.state/**", "lab/swarm/.state/**", "data/**", "next-env.d.ts"],
   },
 ];
 
