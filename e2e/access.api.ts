@@ -155,5 +155,11 @@ test("pages and API answers carry the security headers", async ({ request }) => 
     expect(h["x-content-type-options"], path).toBe("nosniff");
     expect(h["referrer-policy"], path).toBe("no-referrer");
     expect(h["x-powered-by"], path).toBeUndefined();
+    // The size an answer states for the server's compression (lib/api/json.ts) stays inside it.
+    expect(h["x-fleet-body-bytes"], path).toBeUndefined();
   }
+  // A few bytes go out as they are, not as a gzip stream.
+  const small = await request.get("/api/health", { headers: { "accept-encoding": "gzip" } });
+  expect(small.headers()["content-encoding"]).toBeUndefined();
+  expect(await small.json()).toEqual({ ok: true });
 });

@@ -195,19 +195,36 @@ async function main() {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
+// Next drops a route's Content-Length (it streams every body), so an answer whose size is known
+// states it here (lib/api/json.ts); the header never leaves this server.
+const SIZE_HEADER = "x-fleet-body-bytes";
+// An answer below this goes out as it is. It fits TCP's initial window (10 segments, ~14 KB with
+// the headers) and so arrives in one round trip either way; gzip would only add its cost on both
+// ends (~2 ms for a 5 KB topology on the lab machine, for 4 KB saved).
+const ANSWER_THRESHOLD = 12 * 1024;
+
+/** The size an answer states, removed from it; Infinity when it states none (a stream, a page). */
+function statedSize(res) {
+  const stated = res.getHeader(SIZE_HEADER);
+  if (stated === undefined) return Infinity;
+  res.removeHeader(SIZE_HEADER);
+  const bytes = Number(stated);
+  return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : Infinity;
+}
+
 /**
  * Response compression, done here instead of by Next (`compress: false` in next.config.ts), whose
  * one setting is zlib's default level for everything: that spent ~18 ms of a 7-day metrics panel's
  * answer (~500 KB). Answers are made per request and get level 1 (about half the time, ~15 % larger);
  * Next's static chunks are built once and cached by the browser, and keep level 6. It is the same
  * middleware Next uses (its compiled copy), so what is compressed is unchanged: compressible types
- * (from 1 KiB when the length is known), never a `Cache-Control: no-transform` answer (the event
- * and log streams).
+ * from 1 KiB, or from ANSWER_THRESHOLD for an answer that states its size (SIZE_HEADER), never a
+ * `Cache-Control: no-transform` answer (the event and log streams).
  */
 export async function compressor() {
   const { default: compression } = await import("next/dist/compiled/compression/index.js");
   const { default: release } = await import("next/dist/server/lib/release-compression-stream.js");
-  const answers = compression({ level: 1 });
+  const answers = compression({ level: 1, filter: (req, res) => statedSize(res) >= ANSWER_THRESHOLD && compression.filter(req, res) });
   const assets = compression({ level: 6 });
   return (req, res) => {
     (req.url?.startsWith("/_next/static/") ? assets : answers)(req, res, () => {});

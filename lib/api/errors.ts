@@ -4,6 +4,7 @@ import { isDatabaseUnreachable } from "@/lib/db/unreachable";
 import { FleetError, type FleetErrorCode } from "@/lib/errors";
 import { logSafely } from "@/lib/log";
 import { maskValue } from "@/lib/synapse/secrets";
+import { jsonResponse } from "./json";
 
 /** Every error an API route may answer with; the code says what the caller can do about it. */
 export const errorCodes = {
@@ -61,7 +62,7 @@ function fleetErrorResponse(err: FleetError): Response {
   const reason = defaultReasons[err.code];
   const details = reason !== undefined && err.details?.reason === undefined ? { reason, ...err.details } : err.details;
   // A message may quote a line of a config file (a planner's YAML error does): masked like everything sent.
-  return Response.json({ error: { code, message: maskValue(err.message), details } }, { status: errorCodes[code] });
+  return jsonResponse({ error: { code, message: maskValue(err.message), details } }, { status: errorCodes[code] });
 }
 
 /**
@@ -71,21 +72,21 @@ function fleetErrorResponse(err: FleetError): Response {
 export function handleApiError(err: unknown): Response {
   if (err instanceof FleetError) return fleetErrorResponse(err);
   if (err instanceof ApiError) {
-    return Response.json({ error: { code: err.code, message: err.message, details: err.details } }, { status: err.status });
+    return jsonResponse({ error: { code: err.code, message: err.message, details: err.details } }, { status: err.status });
   }
   if (err instanceof z.ZodError) {
-    return Response.json(
+    return jsonResponse(
       { error: { code: "bad_request", message: "Invalid request", details: err.issues.map((i) => ({ path: i.path.join("."), message: i.message })) } },
       { status: 400 },
     );
   }
   if (isDatabaseUnreachable(err)) {
     logSafely("[api] the dashboard's database is unreachable:", err);
-    return Response.json(
+    return jsonResponse(
       { error: { code: "unavailable", message: "The dashboard's database is unreachable; try again once it is back", details: { reason: "database_unreachable" } } },
       { status: 503 },
     );
   }
   logSafely("[api] unexpected error:", err);
-  return Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
+  return jsonResponse({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
 }

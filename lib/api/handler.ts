@@ -6,6 +6,7 @@ import { ApiError, handleApiError } from "./errors";
 import { readBoundedJson, refuseOversizedBody, refuseUnexpectedBody } from "./body";
 import { isMutation, routeTable, type RouteKey, type RouteSpec } from "./routes";
 import { logSafely } from "@/lib/log";
+import { jsonResponse } from "./json";
 
 export { isMutation } from "./routes";
 
@@ -46,7 +47,7 @@ export function apiRoute<P = Record<string, never>>(key: RouteKey, fn: (ctx: Rou
       const body = spec.body ? await readBoundedJson(req, spec.body.limit) : refuseUnexpectedBody(req);
       const params = (await segment?.params) ?? ({} as P);
       const out = await fn({ req, params, principal: principal as Principal, body, audit });
-      response = out instanceof Response ? out : Response.json(out, { status: spec.status === 201 ? 201 : 200 });
+      response = out instanceof Response ? out : jsonResponse(out, { status: spec.status === 201 ? 201 : 200 });
     } catch (err) {
       response = handleApiError(err);
     }

@@ -21,8 +21,12 @@ beforeAll(async () => {
     const url = new URL(req.url ?? "/", "http://x");
     const headers: Record<string, string> = { "content-type": url.pathname.endsWith(".js") ? "application/javascript" : "application/json" };
     if (url.searchParams.has("stream")) headers["cache-control"] = "no-cache, no-transform";
+    // As Next sends a route's answer: streamed (its length unknown), the size stated by jsonResponse.
+    const body = url.searchParams.get("body") ?? json;
+    if (url.searchParams.has("stated")) headers["x-fleet-body-bytes"] = url.searchParams.get("stated") || String(Buffer.byteLength(body));
     res.writeHead(200, headers);
-    res.end(json);
+    res.write(body);
+    res.end();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -30,12 +34,12 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 /** The raw bytes and encoding of an answer (fetch would decode it). */
-function get(pathname: string, encoding = "gzip, deflate"): Promise<{ encoding: string | undefined; body: Buffer }> {
+function get(pathname: string, encoding = "gzip, deflate"): Promise<{ encoding: string | undefined; body: Buffer; headers: IncomingMessage["headers"] }> {
   return new Promise((resolve, reject) => {
     request(base + pathname, { headers: { "accept-encoding": encoding } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ encoding: res.headers["content-encoding"], body: Buffer.concat(chunks) }));
+      res.on("end", () => resolve({ encoding: res.headers["content-encoding"], body: Buffer.concat(chunks), headers: res.headers }));
     })
       .on("error", reject)
       .end();
@@ -64,5 +68,20 @@ describe("the production server's compression", () => {
       expect(r.encoding, pathname).toBeUndefined();
       expect(r.body.toString().length).toBeGreaterThan(0);
     }
+  });
+
+  it("sends an answer that states a size under 12 KiB as it is, compresses a larger one, and never passes the statement on", async () => {
+    const smallBody = JSON.stringify({ processes: "x".repeat(12 * 1024 - 20) });
+    expect(Buffer.byteLength(smallBody)).toBeLessThan(12 * 1024);
+    const small = await get(`/api/topology?stated&body=${encodeURIComponent(smallBody)}`);
+    expect(small.encoding).toBeUndefined();
+    expect(small.body.toString()).toBe(smallBody);
+    const large = await get("/api/topology?stated");
+    expect(large.encoding).toBe("gzip");
+    expect(zlib.gunzipSync(large.body).toString()).toBe(json);
+    // A statement that is not a size is no reason to skip compression.
+    const garbled = await get("/api/topology?stated=lots");
+    expect(garbled.encoding).toBe("gzip");
+    for (const r of [small, large, garbled]) expect(r.headers["x-fleet-body-bytes"]).toBeUndefined();
   });
 });

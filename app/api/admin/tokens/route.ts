@@ -2,6 +2,7 @@ import { withAuthErrors } from "@/lib/api/auth-errors";
 import { apiRoute } from "@/lib/api/handler";
 import { createTokenRequestSchema, toAdminToken, type CreatedToken } from "@/lib/contract/admin";
 import { createApiToken, listApiTokens } from "@/lib/auth";
+import { jsonResponse } from "@/lib/api/json";
 
 export const dynamic = "force-dynamic";
 
@@ -16,5 +17,5 @@ export const POST = apiRoute("POST /api/admin/tokens", async ({ body, principal,
   const created = await withAuthErrors(() => createApiToken({ name: input.name, role: input.role, createdBy: principal.userId }));
   audit.target = created.id;
   const out: CreatedToken = { ...toAdminToken(created), token: created.token };
-  return Response.json(out, { status: 201, headers: { "Cache-Control": "no-store" } });
+  return jsonResponse(out, { status: 201, headers: { "Cache-Control": "no-store" } });
 });

@@ -2,6 +2,7 @@ import { withAuthErrors } from "@/lib/api/auth-errors";
 import { apiRoute } from "@/lib/api/handler";
 import { createUserRequestSchema, toAdminUser, type CreatedUser } from "@/lib/contract/admin";
 import { createUser, generatePassword, listUsers } from "@/lib/auth";
+import { jsonResponse } from "@/lib/api/json";
 
 export const dynamic = "force-dynamic";
 
@@ -16,5 +17,5 @@ export const POST = apiRoute("POST /api/admin/users", async ({ body, audit }) =>
   audit.detail = `role ${input.role}${generatedPassword ? ", generated password" : ""}`;
   const user = await withAuthErrors(() => createUser({ username: input.username, role: input.role, password: input.password ?? generatedPassword! }));
   const out: CreatedUser = { ...toAdminUser(user), ...(generatedPassword ? { generatedPassword } : {}) };
-  return Response.json(out, { status: 201, headers: { "Cache-Control": "no-store" } });
+  return jsonResponse(out, { status: 201, headers: { "Cache-Control": "no-store" } });
 });

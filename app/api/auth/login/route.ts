@@ -4,6 +4,7 @@ import { loginRequestSchema, type LoginResponse } from "@/lib/contract/auth";
 import { AuthError, clientIp, isHttpsRequest, login, sessionCookie } from "@/lib/auth";
 import { signInByForm } from "./form";
 import { orForm } from "../form-post";
+import { jsonResponse } from "@/lib/api/json";
 
 export const dynamic = "force-dynamic";
 
@@ -18,7 +19,7 @@ export const POST = orForm(apiRoute("POST /api/auth/login", async ({ req, body, 
     const result = await login(credentials.username, credentials.password, clientIp(req));
     audit.detail = "signed in";
     const out: LoginResponse = { name: result.user.username, role: result.user.role, kind: "session" };
-    return Response.json(out, { headers: { "Set-Cookie": sessionCookie(result.token, isHttpsRequest(req)), "Cache-Control": "no-store" } });
+    return jsonResponse(out, { headers: { "Set-Cookie": sessionCookie(result.token, isHttpsRequest(req)), "Cache-Control": "no-store" } });
   } catch (err) {
     if (!(err instanceof AuthError)) throw err;
     if (err.code === "throttled") {

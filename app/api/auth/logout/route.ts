@@ -3,6 +3,7 @@ import type { LogoutResponse } from "@/lib/contract/auth";
 import { clearedSessionCookie, isHttpsRequest, logout, sessionTokenOf } from "@/lib/auth";
 import { signOutByForm } from "./form";
 import { orForm } from "../form-post";
+import { jsonResponse } from "@/lib/api/json";
 
 export const dynamic = "force-dynamic";
 
@@ -11,5 +12,5 @@ export const POST = orForm(apiRoute("POST /api/auth/logout", async ({ req }) => 
   const token = sessionTokenOf(req);
   if (token) await logout(token);
   const out: LogoutResponse = { ok: true };
-  return Response.json(out, { headers: { "Set-Cookie": clearedSessionCookie(isHttpsRequest(req)) } });
+  return jsonResponse(out, { headers: { "Set-Cookie": clearedSessionCookie(isHttpsRequest(req)) } });
 }), signOutByForm);

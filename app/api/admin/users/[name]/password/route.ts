@@ -2,6 +2,7 @@ import { withAuthErrors } from "@/lib/api/auth-errors";
 import { apiRoute } from "@/lib/api/handler";
 import { resetPasswordRequestSchema, usernameSchema, type ResetPasswordResponse } from "@/lib/contract/admin";
 import { generatePassword, setPassword } from "@/lib/auth";
+import { jsonResponse } from "@/lib/api/json";
 
 export const dynamic = "force-dynamic";
 
@@ -17,5 +18,5 @@ export const POST = apiRoute<{ name: string }>("POST /api/admin/users/{name}/pas
   const keepSessionId = principal.kind === "session" && principal.name === name ? principal.sessionId : undefined;
   const user = await withAuthErrors(() => setPassword(name, input.password ?? generatedPassword!, { keepSessionId }));
   const out: ResetPasswordResponse = { username: user.username, ...(generatedPassword ? { generatedPassword } : {}) };
-  return Response.json(out, { headers: { "Cache-Control": "no-store" } });
+  return jsonResponse(out, { headers: { "Cache-Control": "no-store" } });
 });
