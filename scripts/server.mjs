@@ -92,6 +92,8 @@ export function parseTrustedProxies(spec = "") {
     }
     count++;
   }
+  // No proxy trusted (the default): nothing to look up, on every request.
+  if (count === 0) return { count, has: () => false };
   return { count, has: (addr) => (addr ? list.check(addr, isIP(addr) === 4 ? "ipv4" : "ipv6") : false) };
 }
 
