@@ -1,18 +1,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb, getDb } from "@/lib/db";
 import { API_TOKEN_PATTERN, createApiToken, generateApiToken, listApiTokens, revokeApiToken } from "./api-tokens";
 import { AuthError } from "./errors";
 import { authenticateRequest } from "./request";
+import { credentialsChanged } from "./credential-events";
 import { sha256Hex } from "./secrets";
+import { VERIFIED_FOR_MS } from "./verified";
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "fleet-tokens-"));
   process.env.FLEET_DATA_DIR = dir;
   delete process.env.DATABASE_URL;
+});
+afterEach(() => {
+  vi.useRealTimers();
 });
 afterAll(async () => {
   await closeDb();
@@ -55,6 +60,27 @@ describe("API tokens", () => {
     expect(await authenticateRequest(bearer(generateApiToken()))).toBeNull();
     const req = new Request("http://fleet.local/", { headers: { authorization: "Basic abc", cookie: "fleet_session=x" } });
     expect(await authenticateRequest(req)).toBeNull();
+  });
+
+  it("revoked by another process (the CLI writes the database), are refused once the last confirmation is VERIFIED_FOR_MS old", async () => {
+    const created = await createApiToken({ role: "operator", name: "script" });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    expect(await authenticateRequest(bearer(created.token))).toMatchObject({ name: "script" });
+    // Written as the CLI does it: nothing in this process hears of it.
+    await (await getDb()).apiToken.update({ where: { id: created.id }, data: { revokedAt: new Date() } });
+    vi.advanceTimersByTime(VERIFIED_FOR_MS - 1);
+    expect(await authenticateRequest(bearer(created.token))).toMatchObject({ name: "script" });
+    vi.advanceTimersByTime(1);
+    expect(await authenticateRequest(bearer(created.token))).toBeNull();
+  });
+
+  it("are not believed on a confirmation read while a change was being made in this process", async () => {
+    const created = await createApiToken({ role: "operator", name: "racer" });
+    const reading = authenticateRequest(bearer(created.token));
+    credentialsChanged();
+    expect(await reading).toMatchObject({ name: "racer" });
+    await (await getDb()).apiToken.update({ where: { id: created.id }, data: { revokedAt: new Date() } });
+    expect(await authenticateRequest(bearer(created.token))).toBeNull();
   });
 
   it("refuse unknown roles and unknown ids", async () => {

@@ -1,11 +1,13 @@
 import "server-only";
 import { timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
-import { verifyApiToken } from "./api-tokens";
+import { API_TOKEN_PATTERN, verifyApiToken } from "./api-tokens";
 import { readCookie, SESSION_COOKIE } from "./cookies";
-import { rememberCredential } from "./revocation";
+import { rememberCredential, type Credential } from "./revocation";
 import type { Role } from "./roles";
+import { sha256Hex } from "./secrets";
 import { validateSession } from "./sessions";
+import { verifiedCredentials } from "./verified";
 
 /** Who is making a request. Tokens are not users, so their userId is null. */
 export interface Principal {
@@ -16,24 +18,42 @@ export interface Principal {
   sessionId?: string;
 }
 
+/** What a confirmed credential stands for: the principal, and the row it was confirmed by. */
+interface Confirmed {
+  principal: Principal;
+  credential: Credential;
+}
+
+const confirmed = verifiedCredentials<Confirmed>();
+
 /**
  * Identifies the caller: an `Authorization: Bearer sf_…` token first, else the session
- * cookie. A request that presents a bearer token is judged by that token alone.
+ * cookie. A request that presents a bearer token is judged by that token alone. What the
+ * database confirmed a moment ago is believed for VERIFIED_FOR_MS (lib/auth/verified.ts).
  */
 export async function authenticateRequest(req: Request): Promise<Principal | null> {
   const authorization = req.headers.get("authorization");
+  let found: Confirmed | null;
   if (authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) return null;
-    const token = await verifyApiToken(match[1]);
-    return token ? rememberCredential({ kind: "token", userId: null, name: token.name, role: token.role }, { kind: "token", id: token.id }) : null;
+    if (!match || !API_TOKEN_PATTERN.test(match[1])) return null;
+    const presented = match[1];
+    found = await confirmed.get(`token ${sha256Hex(presented)}`, async () => {
+      const token = await verifyApiToken(presented);
+      return token && { value: { principal: { kind: "token", userId: null, name: token.name, role: token.role }, credential: { kind: "token", id: token.id } } };
+    });
+  } else {
+    const cookie = sessionTokenOf(req);
+    if (!cookie) return null;
+    found = await confirmed.get(`session ${sha256Hex(cookie)}`, async () => {
+      const session = await validateSession(cookie);
+      if (!session) return null;
+      const principal: Principal = { kind: "session", userId: session.userId, name: session.username, role: session.role, sessionId: session.sessionId };
+      return { value: { principal, credential: { kind: "session", id: session.sessionId } }, expiresAt: session.expiresAt.getTime() };
+    });
   }
-  const cookie = sessionTokenOf(req);
-  if (!cookie) return null;
-  const session = await validateSession(cookie);
-  if (!session) return null;
-  const principal: Principal = { kind: "session", userId: session.userId, name: session.username, role: session.role, sessionId: session.sessionId };
-  return rememberCredential(principal, { kind: "session", id: session.sessionId });
+  // A principal of its own per request: open streams are watched by it (revocation.ts).
+  return found && rememberCredential({ ...found.principal }, found.credential);
 }
 
 /** The session token in the request's cookie, if any. */

@@ -1,7 +1,7 @@
 import "server-only";
 import { getDb } from "@/lib/db";
 import { logSafely } from "@/lib/log";
-import { onCredentialsChanged } from "./credential-events";
+import { credentialsChanged, onCredentialsChanged } from "./credential-events";
 import type { Principal } from "./request";
 import { SESSION_MAX_AGE_MS } from "./sessions";
 
@@ -18,7 +18,7 @@ import { SESSION_MAX_AGE_MS } from "./sessions";
  */
 export const RECHECK_MS = 500;
 
-type Credential = { kind: "token"; id: string } | { kind: "session"; id: string };
+export type Credential = { kind: "token"; id: string } | { kind: "session"; id: string };
 
 // Beside the principal rather than in it: the principal's shape is what routes and tests see,
 // and the token's row id is needed only here.
@@ -117,9 +117,11 @@ async function checkOnce(now = new Date()): Promise<void> {
   ]);
   const tokenById = new Map(tokens.map((t) => [t.id, t]));
   const sessionById = new Map(sessions.map((s) => [s.id, s]));
+  let ended = 0;
   for (const watch of current) {
     const reason = watch.credential.kind === "token" ? tokenProblem(tokenById.get(watch.credential.id), watch.role) : sessionProblem(sessionById.get(watch.credential.id), watch.role, now);
     if (reason === null || !watches.has(watch)) continue;
+    ended++;
     unwatch(watch);
     try {
       watch.onRevoked(reason);
@@ -127,6 +129,9 @@ async function checkOnce(now = new Date()): Promise<void> {
       logSafely("[auth] closing a revoked stream failed:", err);
     }
   }
+  // Seen here first when another process made the change: requests stop being believed on the
+  // strength of a confirmation cached before it (lib/auth/verified.ts).
+  if (ended > 0) credentialsChanged();
 }
 
 function tokenProblem(row: { role: string; revokedAt: Date | null } | undefined, role: string): string | null {

@@ -97,6 +97,16 @@ describe("sessions", () => {
     expect(await authenticateRequest(withCookie(here.token))).toBeNull();
   });
 
+  it("is not believed past its expiry on the strength of a confirmation a moment before", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { token } = await login("erin", "erin-password", "127.0.0.1");
+    const db = await getDb();
+    await db.session.update({ where: { tokenHash: sha256Hex(token) }, data: { expiresAt: new Date(Date.now() + 100) } });
+    expect(await authenticateRequest(withCookie(token))).toMatchObject({ name: "erin" });
+    vi.advanceTimersByTime(100);
+    expect(await authenticateRequest(withCookie(token))).toBeNull();
+  });
+
   it("ends on logout", async () => {
     const { token } = await login("erin", "erin-password", "127.0.0.1");
     await logout(token);
