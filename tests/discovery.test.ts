@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { discoverTopology } from "@/lib/topology/discover";
-import { listUnits, withDetails } from "@/lib/docker/runtime";
+import { listContainers, withDetails } from "@/lib/docker/runtime";
 import { eventually, requireLab } from "./lab-env";
 import { labSecrets, leakedIn } from "./lab-secrets";
 import type { Topology } from "@/lib/contract/topology";
@@ -64,7 +64,7 @@ describe("discovery against the running lab", () => {
   });
 
   it("takes a container removed between the listing and its inspect as gone, not as an error", async () => {
-    const [listed] = await listUnits();
+    const [listed] = await listContainers();
     expect(listed).toBeDefined();
     expect(await withDetails({ ...listed, id: "0".repeat(64), state: "removed-meanwhile" })).toBeNull();
     expect((await withDetails(listed))?.argv.length).toBeGreaterThan(0);

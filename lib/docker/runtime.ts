@@ -4,7 +4,7 @@ import type Docker from "dockerode";
 import type { SwarmNode } from "@/lib/synapse/plan-schema";
 import { docker, DockerUnavailableError, isUnreachable } from "./client";
 import { swarmMode } from "./swarm/mode";
-import { listSwarmUnits, SWARM_SERVICE_LABEL } from "./swarm/units";
+import { listSwarmUnits } from "./swarm/units";
 
 /**
  * Where a process runs and how it is reached: a container, or on a swarm a service (its current
@@ -87,10 +87,10 @@ function fromListing(c: Docker.ContainerInfo): RuntimeUnit {
   };
 }
 
-/** Every container; `tasks: false` leaves out Swarm's task containers in the engine itself. */
-async function listContainerUnits({ tasks = true }: { tasks?: boolean } = {}): Promise<RuntimeUnit[]> {
+/** Every container of the engine, Swarm's task containers included. */
+async function listContainerUnits(): Promise<RuntimeUnit[]> {
   try {
-    const list = await docker().listContainers(tasks ? { all: true } : { all: true, filters: JSON.stringify({ "is-task": ["false"] }) });
+    const list = await docker().listContainers({ all: true });
     // Details of containers that are gone would stay cached for good (one per removed worker).
     const listed = new Set(list.map((c) => c.Id));
     for (const id of inspectCache.keys()) if (!listed.has(id)) inspectCache.delete(id);
@@ -114,14 +114,15 @@ export async function listRuntime(): Promise<{ units: RuntimeUnit[]; nodes: Swar
     throw err;
   });
   if (!mode.swarm) return { units: await listContainerUnits(), nodes: null };
+  // On a swarm the deployment is the swarm's services: operations act on them alone (the
+  // ServiceRunner), so a container started by hand beside the stack is not one of its processes.
   const dir = process.env.SYNAPSE_CONFIG_DIR ? path.resolve(process.env.SYNAPSE_CONFIG_DIR) : null;
-  const [swarm, containers] = await Promise.all([listSwarmUnits(docker(), dir), listContainerUnits({ tasks: false })]);
-  return { units: [...swarm.units, ...containers.filter((c) => !(SWARM_SERVICE_LABEL in c.labels))], nodes: swarm.nodes };
+  return listSwarmUnits(docker(), dir);
 }
 
-/** Every unit: containers, or on a swarm its services and the manager's other containers. */
-export async function listUnits(): Promise<RuntimeUnit[]> {
-  return (await listRuntime()).units;
+/** Every container of the engine DOCKER_HOST names, task containers included (the dashboard's own, for one). */
+export async function listContainers(): Promise<RuntimeUnit[]> {
+  return listContainerUnits();
 }
 
 /**

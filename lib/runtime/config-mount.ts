@@ -3,7 +3,7 @@ import { constants } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { listUnits } from "@/lib/docker/runtime";
+import { listContainers } from "@/lib/docker/runtime";
 import type { StartupFinding } from "./finding";
 
 /**
@@ -45,7 +45,7 @@ const realProbe: ConfigMountProbe = {
   readMountinfo: () => fs.readFile("/proc/self/mountinfo", "utf8"),
   hostname: os.hostname(),
   async mountsOf(id) {
-    const unit = (await listUnits()).find((u) => u.id === id || (id.length >= 12 && u.id.startsWith(id)));
+    const unit = (await listContainers()).find((u) => u.id === id || (id.length >= 12 && u.id.startsWith(id)));
     return unit ? unit.mounts : null;
   },
   hasHomeserver: (dir) => fs.access(path.join(dir, "homeserver.yaml")).then(() => true, () => false),
