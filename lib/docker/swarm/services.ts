@@ -9,6 +9,8 @@ import { nodeEngine, swarmMode } from "./mode";
 import { ensureObjects, FILE_LABEL, MANAGED_LABEL, objectFilesOf, objectPrefix, removeObjects, removeUnused } from "./objects";
 import { resolveNode, serviceSpecFrom, specFromService, START_NODE_LABEL, type NodeRef, type ObjectRef, type ServiceInfo, type SwarmServiceSpec } from "./service-spec";
 import { serviceState, type TaskLike } from "./state";
+import { nodeFromRaw, type RawNode } from "./units";
+import { probeAlive } from "@/lib/topology/health";
 
 /**
  * ProcessRunner over Swarm services (issue #15 §1): one service per Synapse process, with one
@@ -17,7 +19,7 @@ import { serviceState, type TaskLike } from "./state";
  * relaxed once the task runs there unless pinned.
  */
 
-type Task = TaskLike & { ServiceID?: string };
+type Task = TaskLike & { ServiceID?: string; NetworksAttachments?: Array<{ Network?: { Spec?: { Ingress?: boolean } }; Addresses?: string[] }> };
 type Inspected = ServiceInfo & { Version?: { Index?: number } };
 
 /** Task states in which its container is (about to be) up. */
@@ -102,9 +104,30 @@ export class ServiceRunner implements ProcessRunner {
     return (await this.nodes()).filter((n) => n.state === "down" || n.state === "disconnected").map((n) => n.id);
   }
 
-  private async nodes(): Promise<Array<NodeRef & { state: string }>> {
-    const list = (await engine("list nodes", () => this.api.listNodes())) as Array<{ ID: string; Description?: { Hostname?: string }; Status?: { State?: string } }>;
-    return list.map((n) => ({ id: n.ID, hostname: n.Description?.Hostname ?? n.ID, state: n.Status?.State ?? "unknown" }));
+  private async nodes(): Promise<Array<NodeRef & { state: string; address: string | null }>> {
+    const list = (await engine("list nodes", () => this.api.listNodes())) as RawNode[];
+    return list.map(nodeFromRaw).map(({ id, hostname, state, address }) => ({ id, hostname, state, address }));
+  }
+
+  /**
+   * Whether one of `tasks` answers /health where it runs: on its node's address at each port the
+   * service publishes there (its overlay address and the ports themselves with FLEET_SWARM_PROBE=overlay,
+   * as discovery probes). Synapse serves /health on every http listener.
+   */
+  private async answersOnItsNode(spec: SwarmServiceSpec, tasks: Task[]): Promise<boolean> {
+    const ports = (spec.EndpointSpec?.Ports ?? []).filter((p) => (p.Protocol ?? "tcp") === "tcp" && p.TargetPort);
+    if (ports.length === 0) return false;
+    const overlay = process.env.FLEET_SWARM_PROBE === "overlay";
+    const nodes = overlay ? [] : await this.nodes();
+    const targets = tasks.flatMap((t) => {
+      if (overlay) {
+        const address = t.NetworksAttachments?.find((a) => !a.Network?.Spec?.Ingress && a.Addresses?.[0])?.Addresses?.[0]?.replace(/\/\d+$/, "");
+        return address ? ports.map((p) => ({ address, httpPort: p.TargetPort!, tcpPort: null })) : [];
+      }
+      const address = nodes.find((n) => n.id === t.NodeID)?.address;
+      return address ? ports.filter((p) => p.PublishMode === "host" && p.PublishedPort).map((p) => ({ address, httpPort: p.PublishedPort!, tcpPort: null })) : [];
+    });
+    return (await Promise.all(targets.map((target) => probeAlive(target)))).some((ok) => ok === true);
   }
 
   /**
@@ -165,7 +188,7 @@ export class ServiceRunner implements ProcessRunner {
     baseline.set(id, new Set((await this.tasksOf(id)).map((t) => t.ID)));
     await this.update(id, (s) => ({ ...s, Mode: { Replicated: { Replicas: 1 } } }));
     const current = await this.inspect(id);
-    if (current.Spec.Labels?.[START_NODE_LABEL] === "start") await this.relaxStartNode(id);
+    if (current.Spec.Labels?.[START_NODE_LABEL] === "start") await this.relaxStartNode(id, current.Spec);
   }
 
   /**
@@ -173,7 +196,7 @@ export class ServiceRunner implements ProcessRunner {
    * drops the node constraint and Swarm keeps the task where it is (moby/swarmkit#2496), free to move
    * it on a drain. Bounded; a failure here leaves it pinned, which is logged, not thrown.
    */
-  private async relaxStartNode(id: string): Promise<void> {
+  private async relaxStartNode(id: string, spec: SwarmServiceSpec): Promise<void> {
     try {
       const ran = await this.until(`${short(id)} to run on its start node`, this.waitMs, async () => {
         const tasks = await this.tasksOf(id);
@@ -185,6 +208,10 @@ export class ServiceRunner implements ProcessRunner {
         const known = baseline.get(id);
         const mine = tasks.filter((t) => !known?.has(t.ID));
         if (mine.some((t) => t.DesiredState === "running" && t.Status?.State === "running")) return true;
+        // Or it answers /health there already: Swarm's healthcheck runs only every interval (5 s in
+        // the lab), and Synapse is up well before the first one.
+        const started = mine.filter((t) => t.DesiredState === "running" && t.Status?.State === "starting");
+        if (started.length > 0 && (await this.answersOnItsNode(spec, started))) return true;
         // Its start node is down (a task of this start was given to it; Swarm may have replaced that
         // task with one it cannot place): nothing will run there, and the health wait says so at once.
         const down = new Set(await this.downNodes());
@@ -238,7 +265,7 @@ export class ServiceRunner implements ProcessRunner {
       await removeObjects(this.api, created);
       throw err;
     }
-    if (held) return this.relaxStartNode(id);
+    if (held) return this.relaxStartNode(id, (await this.inspect(id)).Spec);
     if (!(await this.inspect(id)).Spec.Mode?.Replicated?.Replicas) return; // stopped: no task to replace
     // Until the old task is replaced: before that, its state and /health are the old process's.
     await this.until(`${short(id)} to have a new task`, this.waitMs, async () => ((await this.tasksOf(id)).some((t) => !baseline.get(id)?.has(t.ID)) ? true : null));
