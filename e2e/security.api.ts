@@ -61,7 +61,7 @@ async function send(base: string, p: Probe): Promise<{ status: number; code?: st
   } catch (err) {
     // A server that answers 413 and closes while a large upload is still going may reset it.
     if (p.status === 413) return { status: 413, code: "payload_too_large" };
-    throw err;
+    throw new Error(`${p.name}: ${p.method} ${p.path.slice(0, 80)} failed: ${(err as Error).message}`, { cause: err });
   }
   const text = await res.text();
   let code: string | undefined;

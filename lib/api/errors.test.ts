@@ -28,6 +28,12 @@ describe("handleApiError", () => {
     expect(handleApiError(new ApiError("unsupported_media_type", "x")).status).toBe(415);
     expect(handleApiError(new ApiError("unprocessable", "x")).status).toBe(422);
   });
+
+  it("closes the connection after a 413, whose body was never read, and only then", () => {
+    expect(handleApiError(new ApiError("payload_too_large", "x")).headers.get("connection")).toBe("close");
+    expect(handleApiError(new ApiError("unsupported_media_type", "x")).headers.get("connection")).toBeNull();
+    expect(handleApiError(new ApiError("bad_request", "x")).headers.get("connection")).toBeNull();
+  });
 });
 
 describe("handleApiError: the services' refusals, mapped in one place", () => {

@@ -72,7 +72,10 @@ function fleetErrorResponse(err: FleetError): Response {
 export function handleApiError(err: unknown): Response {
   if (err instanceof FleetError) return fleetErrorResponse(err);
   if (err instanceof ApiError) {
-    return jsonResponse({ error: { code: err.code, message: err.message, details: err.details } }, { status: err.status });
+    // A 413 answers before the body is read (or while it still arrives): the connection cannot carry
+    // another request, and a client that sent one on it would have that one reset.
+    const headers = err.status === 413 ? { Connection: "close" } : undefined;
+    return jsonResponse({ error: { code: err.code, message: err.message, details: err.details } }, { status: err.status, headers });
   }
   if (err instanceof z.ZodError) {
     return jsonResponse(
