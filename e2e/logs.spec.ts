@@ -122,6 +122,11 @@ test.describe("logs", () => {
 
   test("pause holds the view and counts new lines; jump to end shows them", async ({ page }) => {
     await openWorkerLogs(page, "generic_worker1");
+    // "Live" is the stream's open, not its backlog: a line of ours shown means the tail before it is
+    // in too, so what the counter counts after the pause is new.
+    const before = mark();
+    await request(GENERIC, "/_matrix/client/versions", before);
+    await expect(rows(page).filter({ hasText: before })).toHaveCount(1, { timeout: 5_000 });
     await logs(page).getByRole("button", { name: "Pause" }).click();
     await expect(logs(page).getByRole("button", { name: "Follow" })).toBeVisible();
     const counter = logs(page).getByRole("status").filter({ hasText: "new lines" });
