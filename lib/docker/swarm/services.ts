@@ -22,6 +22,9 @@ import { probeAlive } from "@/lib/topology/health";
 type Task = TaskLike & { ServiceID?: string; NetworksAttachments?: Array<{ Network?: { Spec?: { Ingress?: boolean } }; Addresses?: string[] }> };
 type Inspected = ServiceInfo & { Version?: { Index?: number } };
 
+/** A node the manager sees down or disconnected. */
+const isDown = (n: { state: string }) => n.state === "down" || n.state === "disconnected";
+
 /** Task states in which its container is (about to be) up. */
 const UP = new Set(["assigned", "accepted", "preparing", "ready", "starting", "running"]);
 const FAILED = new Set(["failed", "rejected"]);
@@ -101,7 +104,7 @@ export class ServiceRunner implements ProcessRunner {
 
   /** Ids of the nodes the manager sees down or disconnected. */
   private async downNodes(): Promise<string[]> {
-    return (await this.nodes()).filter((n) => n.state === "down" || n.state === "disconnected").map((n) => n.id);
+    return (await this.nodes()).filter(isDown).map((n) => n.id);
   }
 
   private async nodes(): Promise<Array<NodeRef & { state: string; address: string | null }>> {
@@ -114,11 +117,10 @@ export class ServiceRunner implements ProcessRunner {
    * service publishes there (its overlay address and the ports themselves with FLEET_SWARM_PROBE=overlay,
    * as discovery probes). Synapse serves /health on every http listener.
    */
-  private async answersOnItsNode(spec: SwarmServiceSpec, tasks: Task[]): Promise<boolean> {
+  private async answersOnItsNode(spec: SwarmServiceSpec, tasks: Task[], nodes: Array<{ id: string; address: string | null }>): Promise<boolean> {
     const ports = (spec.EndpointSpec?.Ports ?? []).filter((p) => (p.Protocol ?? "tcp") === "tcp" && p.TargetPort);
     if (ports.length === 0) return false;
     const overlay = process.env.FLEET_SWARM_PROBE === "overlay";
-    const nodes = overlay ? [] : await this.nodes();
     const targets = tasks.flatMap((t) => {
       if (overlay) {
         const address = t.NetworksAttachments?.find((a) => !a.Network?.Spec?.Ingress && a.Addresses?.[0])?.Addresses?.[0]?.replace(/\/\d+$/, "");
@@ -210,11 +212,13 @@ export class ServiceRunner implements ProcessRunner {
         if (mine.some((t) => t.DesiredState === "running" && t.Status?.State === "running")) return true;
         // Or it answers /health there already: Swarm's healthcheck runs only every interval (5 s in
         // the lab), and Synapse is up well before the first one.
+        // One node listing per round serves both questions.
+        const nodes = await this.nodes();
         const started = mine.filter((t) => t.DesiredState === "running" && t.Status?.State === "starting");
-        if (started.length > 0 && (await this.answersOnItsNode(spec, started))) return true;
+        if (started.length > 0 && (await this.answersOnItsNode(spec, started, nodes))) return true;
         // Its start node is down (a task of this start was given to it; Swarm may have replaced that
         // task with one it cannot place): nothing will run there, and the health wait says so at once.
-        const down = new Set(await this.downNodes());
+        const down = new Set(nodes.filter(isDown).map((n) => n.id));
         return mine.some((t) => t.NodeID && down.has(t.NodeID)) ? false : null;
       });
       if (!ran) return;
